@@ -1,0 +1,99 @@
+"""The training helpers: they learn, and bad arguments get a sentence, not a deep traceback."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+import utils
+from utils.data import TensorLoader
+
+
+def blobs(count=512, seed=0):
+    """Two well-separated Gaussian blobs in 2-D: an easy, fast classification problem."""
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.randint(0, 2, (count,), generator=generator)
+    points = torch.randn(count, 2, generator=generator) + 3 * labels.unsqueeze(1).float()
+    return TensorLoader(points, labels, batch_size=64, shuffle=True)
+
+
+def test_fit_learns_and_records_history():
+    utils.set_seed(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+    history = utils.fit(model, blobs(), blobs(seed=1), epochs=5, lr=1e-2, progress=False)
+    assert len(history["train_loss"]) == len(history["val_acc"]) == 5
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    assert history["val_acc"][-1] > 0.95
+
+
+def test_seeded_runs_repeat_exactly():
+    def run():
+        utils.set_seed(1)
+        model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+        return utils.fit(model, blobs(), epochs=2, lr=1e-2, progress=False)["train_loss"]
+    assert run() == run()
+
+
+@pytest.mark.parametrize("lr", [0, -0.1, "0.01", None, math.nan, math.inf, True])
+def test_learning_rate_must_be_a_positive_number(lr):
+    with pytest.raises(ValueError, match=r"learning rate must be a positive number such as 1e-3; got"):
+        utils.fit(nn.Linear(2, 2), blobs(), lr=lr, progress=False)
+
+
+@pytest.mark.parametrize("epochs", [0, 2.5, "3"])
+def test_epochs_must_be_a_positive_whole_number(epochs):
+    with pytest.raises(ValueError, match="epochs must be a positive whole number"):
+        utils.fit(nn.Linear(2, 2), blobs(), epochs=epochs, progress=False)
+
+
+def test_wrong_input_shape_is_explained():
+    images = torch.zeros(8, 1, 28, 28)
+    loader = TensorLoader(images, torch.zeros(8, dtype=torch.long), batch_size=4)
+    with pytest.raises(ValueError, match=r"cannot take a batch of shape \(4, 1, 28, 28\).*nn.Flatten\(\)"):
+        utils.fit(nn.Linear(784, 10), loader, progress=False)
+
+
+def test_too_few_outputs_for_the_labels_is_explained():
+    loader = TensorLoader(torch.zeros(8, 2), torch.arange(8), batch_size=8)
+    with pytest.raises(ValueError, match="labels go up to 7 but the model has only 2 outputs"):
+        utils.fit(nn.Linear(2, 2), loader, progress=False)
+
+
+def test_unknown_optimizer_and_schedule_list_the_choices():
+    with pytest.raises(ValueError, match="Unknown optimizer 'adagrad'; choose one of adam, adamw, sgd"):
+        utils.fit(nn.Linear(2, 2), blobs(), optimizer="adagrad", progress=False)
+    with pytest.raises(ValueError, match="Unknown schedule 'linear'"):
+        utils.fit(nn.Linear(2, 2), blobs(), schedule="linear", progress=False)
+
+
+def test_divergence_stops_with_the_step_and_a_smaller_rate_to_try():
+    utils.set_seed(0)
+    model = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 2))
+    with pytest.raises(utils.TrainingDiverged, match=r"loss became (nan|inf) at epoch \d+, step \d+ "
+                                                     r"\(learning rate 1e\+06\)\. Try a smaller learning rate, e\.g\. 1e\+05"):
+        utils.fit(model, blobs(), epochs=20, lr=1e6, optimizer="sgd", progress=False)
+
+
+def test_early_stopping_restores_the_best_weights():
+    utils.set_seed(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+    val = blobs(seed=1)
+    history = utils.fit(model, blobs(count=64), val, epochs=30, lr=3e-2, patience=2, progress=False)
+    assert len(history["val_acc"]) < 30
+    assert utils.evaluate(model, val)[1] == max(history["val_acc"])
+
+
+@pytest.mark.parametrize("schedule", ["constant", "step", "cosine", "onecycle"])
+def test_every_schedule_trains(schedule):
+    utils.set_seed(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+    history = utils.fit(model, blobs(), blobs(seed=1), epochs=5, lr=5e-2, schedule=schedule, progress=False)
+    assert history["val_acc"][-1] > 0.9
+
+
+def test_mlp_and_cnn_have_the_expected_parameter_counts():
+    assert utils.count_parameters(utils.make_mlp([784, 256, 128, 64, 10])) == 784*256+256 + 256*128+128 + 128*64+64 + 64*10+10
+    assert utils.make_cnn()(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    with pytest.raises(ValueError, match="layer_sizes needs at least"):
+        utils.make_mlp([784])

@@ -1,0 +1,170 @@
+"""Device, seeds, and the training/evaluation loop the lessons write by hand first."""
+
+import copy
+import math
+import random
+import time
+from numbers import Real
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite during training."""
+
+
+def get_device() -> torch.device:
+    """Return the GPU if there is one (CUDA or Apple MPS), else the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def set_seed(seed: int = 0) -> None:
+    """Seed Python, NumPy and PyTorch so that runs repeat exactly on the CPU."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def check_learning_rate(lr) -> float:
+    """Return `lr` as a float, or raise a ValueError that says what a learning rate must be."""
+    if isinstance(lr, bool) or not isinstance(lr, Real) or not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"The learning rate must be a positive number such as 1e-3; got {lr!r}.")
+    return float(lr)
+
+
+def _check_batch(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Run the model on one batch and return its logits, explaining any shape mismatch."""
+    try:
+        logits = model(images)
+    except RuntimeError as error:
+        raise ValueError(f"The model cannot take a batch of shape {tuple(images.shape)}: {error}. "
+                         "Check the first layer's input size (an MLP needs nn.Flatten() first, "
+                         "a CNN needs images shaped N x channels x height x width).") from error
+    if logits.ndim != 2 or logits.shape[0] != len(labels):
+        raise ValueError(f"The model returned shape {tuple(logits.shape)} for {len(labels)} images; "
+                         f"a classifier must return (batch, classes) = ({len(labels)}, number of classes).")
+    if labels.max() >= logits.shape[1]:
+        raise ValueError(f"The labels go up to {labels.max().item()} but the model has only "
+                         f"{logits.shape[1]} outputs; its last layer needs one output per class.")
+    return logits
+
+
+def train_one_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer,
+                    loss_fn=nn.functional.cross_entropy, scheduler=None, epoch: int = 1) -> tuple[float, float]:
+    """Train for one pass over `loader`; return (mean loss, accuracy) on the batches seen."""
+    model.train()
+    total_loss, correct, seen = 0.0, 0, 0
+    for step, (images, labels) in enumerate(loader, start=1):
+        logits = model(images)                       # 1. predict
+        loss = loss_fn(logits, labels)               # 2-3. compare with the truth, measure the loss
+        if not torch.isfinite(loss):
+            lr = optimizer.param_groups[0]["lr"]
+            raise TrainingDiverged(
+                f"Training diverged: the loss became {loss.item()} at epoch {epoch}, step {step} "
+                f"(learning rate {lr:.3g}). Try a smaller learning rate, e.g. {lr / 10:.3g}.")
+        optimizer.zero_grad()
+        loss.backward()                              # 4. work out how each weight should change
+        optimizer.step()                             #    and adjust the weights
+        if scheduler is not None:
+            scheduler.step()
+        total_loss += loss.item() * len(labels)
+        correct += (logits.argmax(1) == labels).sum().item()
+        seen += len(labels)
+    return total_loss / seen, correct / seen
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, loader, loss_fn=nn.functional.cross_entropy) -> tuple[float, float]:
+    """Return (mean loss, accuracy) of the model over `loader`, in eval mode without gradients."""
+    model.eval()
+    total_loss, correct, seen = 0.0, 0, 0
+    for images, labels in loader:
+        logits = model(images)
+        total_loss += loss_fn(logits, labels, reduction="sum").item()
+        correct += (logits.argmax(1) == labels).sum().item()
+        seen += len(labels)
+    return total_loss / seen, correct / seen
+
+
+@torch.no_grad()
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
+    """Return the model's predicted class for every image, in eval mode."""
+    model.eval()
+    return torch.cat([model(images[i:i + batch_size]).argmax(1) for i in range(0, len(images), batch_size)])
+
+
+def make_optimizer(name: str, parameters, lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
+    """Return the optimizer called `name` ('adam', 'adamw' or 'sgd' with momentum 0.9)."""
+    makers = {
+        "adam": lambda: torch.optim.Adam(parameters, lr=lr, weight_decay=weight_decay),
+        "adamw": lambda: torch.optim.AdamW(parameters, lr=lr, weight_decay=weight_decay),
+        "sgd": lambda: torch.optim.SGD(parameters, lr=lr, momentum=0.9, weight_decay=weight_decay),
+    }
+    if name not in makers:
+        raise ValueError(f"Unknown optimizer {name!r}; choose one of {', '.join(makers)}.")
+    return makers[name]()
+
+
+def make_scheduler(name: str, optimizer: torch.optim.Optimizer, total_steps: int):
+    """Return a per-step learning-rate scheduler: 'constant' (None), 'step', 'cosine' or 'onecycle'."""
+    lr = optimizer.param_groups[0]["lr"]
+    makers = {
+        "constant": lambda: None,
+        "step": lambda: torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, total_steps // 3), gamma=0.1),
+        "cosine": lambda: torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps),
+        "onecycle": lambda: torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=total_steps),
+    }
+    if name not in makers:
+        raise ValueError(f"Unknown schedule {name!r}; choose one of {', '.join(makers)}.")
+    return makers[name]()
+
+
+def fit(model: nn.Module, train_loader, val_loader=None, *, epochs: int = 5, lr: float = 1e-3,
+        optimizer: str = "adam", schedule: str = "constant", weight_decay: float = 0.0,
+        patience: int | None = None, progress: bool = True) -> dict[str, list[float]]:
+    """Train `model` and return its history: per-epoch train/val loss and accuracy, and seconds.
+
+    With `patience`, stop once validation accuracy has not improved for that many epochs and
+    restore the weights of the best epoch (early stopping).
+    """
+    lr = check_learning_rate(lr)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive whole number; got {epochs!r}.")
+    if patience is not None and val_loader is None:
+        raise ValueError("Early stopping (patience=...) watches validation accuracy: pass a val_loader too.")
+    if len(train_loader) == 0:
+        raise ValueError("The training loader is empty: it yields no batches.")
+    _check_batch(model, *next(iter(train_loader)))
+    opt = make_optimizer(optimizer, model.parameters(), lr, weight_decay)
+    scheduler = make_scheduler(schedule, opt, epochs * len(train_loader))
+    history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": [], "seconds": []}
+    best_acc, best_state, waited = -1.0, None, 0
+    bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not progress, leave=False)
+    for epoch in bar:
+        start = time.perf_counter()
+        train_loss, train_acc = train_one_epoch(model, train_loader, opt, scheduler=scheduler, epoch=epoch)
+        history["train_loss"].append(train_loss)
+        history["train_acc"].append(train_acc)
+        if val_loader is not None:
+            val_loss, val_acc = evaluate(model, val_loader)
+            history["val_loss"].append(val_loss)
+            history["val_acc"].append(val_acc)
+        history["seconds"].append(time.perf_counter() - start)
+        bar.set_postfix({k: f"{v[-1]:.3f}" for k, v in history.items() if v and k != "seconds"})
+        if patience is not None:
+            if val_acc > best_acc:
+                best_acc, best_state, waited = val_acc, copy.deepcopy(model.state_dict()), 0
+            else:
+                waited += 1
+                if waited >= patience:
+                    break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return history
