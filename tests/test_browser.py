@@ -170,6 +170,22 @@ def wait_until_settled(cell, quiet_seconds: float = 2.0, limit_seconds: float = 
         time.sleep(0.25)
         if (latest := explorer_view(cell)) != view:
             view, since = latest, time.monotonic()
+    cell.evaluate("el => Promise.all([...el.querySelectorAll('img')].map(img => img.decode().catch(() => null)))")
+    cell.page.wait_for_timeout(1000)  # let Chromium paint the new figure before a screenshot
+
+
+def blank_images(cell) -> int:
+    """Return how many of the explorer's figures are blank (every pixel white or transparent)."""
+    return cell.evaluate("""el => [...el.querySelectorAll('.widget-output img')].filter(img => {
+        const canvas = document.createElement('canvas');
+        canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+        const context = canvas.getContext('2d');
+        context.drawImage(img, 0, 0);
+        const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 0; i < pixels.length; i += 4)
+            if (pixels[i + 3] > 0 && (pixels[i] < 200 || pixels[i + 1] < 200 || pixels[i + 2] < 200)) return false;
+        return true;
+    }).length""")
 
 
 def change_control(page, control, kind: str) -> str:
@@ -206,7 +222,7 @@ CONTROL_KINDS = {"slider": ".widget-slider", "dropdown": ".widget-dropdown",
 def test_explorers_render_and_respond(notebook, lab, browser):
     url, token = lab
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
     try:
         page.set_default_timeout(60_000)
         page.goto(f"{url}/lab/tree/notebooks/{notebook.name}?token={token}&reset")
@@ -228,7 +244,7 @@ def test_explorers_render_and_respond(notebook, lab, browser):
             assert controls, f"{notebook.name} explorer {number}: no control rendered (is the widget extension missing?)"
             cell.scroll_into_view_if_needed()
             wait_until_settled(cell)
-            cell.screenshot(path=f"{shot}-before.png")
+            cell.page.screenshot(path=f"{shot}-before.png", clip=cell.bounding_box())
             # One control of each kind: a slider drag and a dropdown pick are what a student tries first.
             tried = {}
             for kind, control in controls:
@@ -242,9 +258,10 @@ def test_explorers_render_and_respond(notebook, lab, browser):
                 assert explorer_view(cell) != before, (
                     f"{notebook.name} explorer {number}: after {action}, what it shows did not change")
                 wait_until_settled(cell)
+                assert not blank_images(cell), f"{notebook.name} explorer {number}: after {action}, a figure is blank"
                 assert not page_errors(page), f"{notebook.name}: {page_errors(page)[0][-2000:]}"
                 tried[kind] = action
-            cell.screenshot(path=f"{shot}-after.png")
+            cell.page.screenshot(path=f"{shot}-after.png", clip=cell.bounding_box())
             print(f"{notebook.name} explorer {number}: " + "; ".join(tried.values()))
     finally:
         page.close()
