@@ -97,3 +97,13 @@ def test_mlp_and_cnn_have_the_expected_parameter_counts():
     assert utils.make_cnn()(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
     with pytest.raises(ValueError, match="layer_sizes needs at least"):
         utils.make_mlp([784])
+
+
+def test_label_smoothing_trains_and_bad_values_are_explained():
+    utils.set_seed(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+    history = utils.fit(model, blobs(), blobs(seed=1), epochs=5, lr=1e-2, label_smoothing=0.1, progress=False)
+    assert history["val_acc"][-1] > 0.95
+    for bad in [-0.1, 1.0, "0.1", True]:
+        with pytest.raises(ValueError, match="label_smoothing must be from 0 \\(off\\) to below 1, e.g. 0.1; got"):
+            utils.fit(nn.Linear(2, 2), blobs(), label_smoothing=bad, progress=False)
