@@ -7,6 +7,7 @@ import torch
 import torchvision
 
 from . import checks, widgets  # exercises (utils.checks.check_...) and explorers (utils.widgets.make_...)
+from .augment import AugmentedLoader, augment_batch, show_augmentations
 from .data import (CLASS_NAMES, DataFileError, TensorLoader, load_dataset, load_tensors,
                    make_loaders, split_off, take_per_class)
 from .models import count_parameters, make_cnn, make_mlp
