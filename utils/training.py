@@ -111,7 +111,6 @@ def make_optimizer(name: str, parameters, lr: float, weight_decay: float = 0.0) 
         "adamw": lambda: torch.optim.AdamW(parameters, lr=lr, weight_decay=weight_decay, fused=fused),
         "sgd": lambda: torch.optim.SGD(parameters, lr=lr, momentum=0.9, weight_decay=weight_decay, fused=fused),
     }
-
     if name not in makers:
         raise ValueError(f"Unknown optimizer {name!r}; choose one of {', '.join(makers)}.")
     return makers[name]()
