@@ -126,6 +126,111 @@ def check_steps_per_epoch(answer, examples: int = 50_000, batch_size: int = 64) 
 
 # --- 04 Overfitting ---
 
+def early_stopping_epochs(val_acc, patience: int) -> tuple[int, int]:
+    """Return (last epoch trained, epoch whose weights are kept), counting from 1, as utils.fit does it."""
+    best, best_epoch, waited = float("-inf"), 0, 0
+    for epoch, accuracy in enumerate(val_acc, start=1):
+        if accuracy > best:                       # only a strict improvement resets the count
+            best, best_epoch, waited = accuracy, epoch, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return epoch, best_epoch
+    return len(val_acc), best_epoch
+
+
+def _whole_pair(answer) -> tuple[int, int] | None:
+    """Return `answer` as a pair of whole numbers, or None if it is not one."""
+    try:
+        first, second = answer
+        if float(first) != int(first) or float(second) != int(second):
+            return None
+        return int(first), int(second)
+    except (TypeError, ValueError):
+        return None
+
+
+def check_early_stopping(answer, val_acc=(0.62, 0.70, 0.73, 0.72, 0.75, 0.75, 0.74, 0.73, 0.77),
+                         patience: int = 3) -> bool:
+    """Exercise 04.1: (the epoch where early stopping stops, the epoch whose weights it restores)."""
+    stop, best = early_stopping_epochs(val_acc, patience)
+    pair = _whole_pair(answer)
+    hint = ("Answer with two whole numbers in parentheses, (stop epoch, restored epoch), e.g. (4, 2). "
+            "Walk through the list epoch by epoch, counting epochs since the last new best.")
+    if pair is not None:
+        guess_stop, guess_best = pair
+        ties_count = early_stopping_epochs([a + 1e-9 * i for i, a in enumerate(val_acc)], patience)
+        overall_best = max(range(len(val_acc)), key=lambda i: (val_acc[i], -i)) + 1
+        if pair == (stop, best):
+            hint = ""
+        elif pair == ties_count:
+            hint = ("A tie is not an improvement: the counter resets only when validation accuracy "
+                    "beats the best so far, as in utils.fit (`val_acc > best_acc`).")
+        elif guess_best == overall_best and overall_best > stop:
+            hint = (f"Epoch {overall_best} is the best of the whole list, but training stops before it: "
+                    "early stopping cannot restore an epoch it never trained.")
+        elif guess_stop == stop:
+            hint = ("The stop epoch is right. The weights restored are those of the epoch with the best "
+                    "validation accuracy among the epochs trained.")
+        elif guess_best == best:
+            hint = (f"The restored epoch is right. Training stops once {patience} epochs in a row "
+                    "have brought no new best: count them after the best epoch.")
+    return report(pair == (stop, best),
+                  f"It trains up to epoch {stop} ({patience} epochs without a new best after epoch {best}) "
+                  f"and restores the weights of epoch {best}.", hint)
+
+
+OVERFITTING_GAP = 0.10     # a training-validation gap above this many points (as a fraction) is overfitting
+UNDERFITTING_BELOW = 0.80  # a training accuracy below this (with a small gap) is underfitting, here
+
+
+def diagnose(train_acc: float, val_acc: float) -> str:
+    """Return 'overfitting', 'underfitting' or 'good fit' for a run, by the rule of exercise 04.2."""
+    if train_acc - val_acc > OVERFITTING_GAP:
+        return "overfitting"
+    if train_acc < UNDERFITTING_BELOW:
+        return "underfitting"
+    return "good fit"
+
+
+def check_diagnosis(answer, runs=None) -> bool:
+    """Exercise 04.2: {run name: 'overfitting' | 'underfitting' | 'good fit'} for runs of (train acc, val acc)."""
+    runs = runs or {"A": (1.00, 0.74), "B": (0.66, 0.65), "C": (0.92, 0.89)}
+    expected = {name: diagnose(*accuracies) for name, accuracies in runs.items()}
+    if not isinstance(answer, dict) or set(answer) != set(runs):
+        return report(False, "", f"Answer with a dict that names every run, e.g. "
+                      f"{{{', '.join(repr(name) + ': ...' for name in runs)}}}, each value one of "
+                      "'overfitting', 'underfitting' or 'good fit'.")
+    wrong = [name for name in runs if str(answer[name]).strip().lower() != expected[name]]
+    hint = ""
+    if wrong:
+        name = wrong[0]
+        train_acc, val_acc = runs[name]
+        hint = (f"{len(runs) - len(wrong)} of {len(runs)} right. Look again at {name}: training "
+                f"{train_acc:.0%}, validation {val_acc:.0%}. First compare the two (is the gap more than "
+                f"{OVERFITTING_GAP:.0%}?), then ask whether training accuracy itself is high.")
+    return report(not wrong, "A big gap means memorising (overfitting); a small gap at a low training "
+                  "accuracy means the model cannot even fit its training data (underfitting).", hint)
+
+
+def check_choice(answer, results: dict) -> bool:
+    """Exercise 04.3: the name of the run with the best validation accuracy, among `results`' rows."""
+    if not results:
+        raise ValueError("check_choice needs the results table: a dict {name: {'val_acc': ..., 'test_acc': ...}}.")
+    best_val = max(row["val_acc"] for row in results.values())
+    winners = [name for name, row in results.items() if row["val_acc"] == best_val]
+    best_test = max(results, key=lambda name: results[name]["test_acc"])
+    hint = f"Answer with one of the names: {', '.join(repr(name) for name in results)}."
+    if isinstance(answer, str) and answer in results:
+        hint = "Compare the rows' validation accuracy: that is the number a choice may look at."
+        if answer == best_test and answer not in winners:
+            hint = ("That row has the best *test* accuracy. Choosing by the test set turns it into a second "
+                    "validation set, and its score stops being an honest estimate. Choose by validation.")
+    return report(answer in winners,
+                  f"{answer!r} has the best validation accuracy ({best_val:.1%}). Its test accuracy "
+                  f"({results[winners[0]]['test_acc']:.1%}) is the honest estimate you report, once.", hint)
+
+
 # --- 05 Convolutional networks ---
 
 # --- 06 Data augmentation ---

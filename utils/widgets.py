@@ -7,6 +7,108 @@ import ipywidgets as widgets
 # --- 03 Learning rates ---
 
 # --- 04 Overfitting ---
+import functools  # noqa: E402  (imports of this lesson's explorer)
+
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+from IPython.display import display  # noqa: E402
+
+from .data import load_tensors, split_off  # noqa: E402
+from .models import make_mlp  # noqa: E402
+from .plotting import COLORS  # noqa: E402
+from .training import evaluate, set_seed  # noqa: E402
+
+GAP_SIZES = (50, 100, 250, 500, 1000, 2000, 4000)   # training-set sizes the explorer offers
+GAP_WIDTHS = (8, 16, 32, 64, 128, 256, 512)          # hidden-layer widths it offers
+
+
+@functools.lru_cache(maxsize=2)
+def _gap_data(device: str) -> tuple:
+    """Return ((rest_x, rest_y), (val_x, val_y)): Fashion-MNIST training images with 1,000 held out."""
+    return split_off(*load_tensors("fashion_mnist", train=True, device=device), 1000, seed=0)
+
+
+def train_val_gap(train_size: int, width: int, dropout: float = 0.0, steps: int = 300, seed: int = 0,
+                  device="cpu") -> dict:
+    """Train a [784, width, width, 10] MLP on `train_size` Fashion-MNIST images; return its accuracies.
+
+    Adam (1e-3), batches of 50, `steps` updates whatever the set size. The training images are the
+    ones make_loaders("fashion_mnist", train_size=..., val_size=1000) picks. Prints one line:
+    "250 training images, width 512, dropout 0.0: training 100.0%, validation 75.5%, gap 24.5 points".
+    Returns train_acc, val_acc, gap and history: [(step, train_acc, val_acc), ...] at 10 checkpoints.
+    """
+    if isinstance(train_size, bool) or not isinstance(train_size, int) or not 10 <= train_size <= 59_000:
+        raise ValueError(f"train_size must be a whole number from 10 to 59000; got {train_size!r}.")
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+        raise ValueError(f"width must be a positive whole number, e.g. 512; got {width!r}.")
+    if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be a probability from 0 up to (not including) 1, e.g. 0.5; got {dropout!r}.")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 10:
+        raise ValueError(f"steps must be a whole number of at least 10; got {steps!r}.")
+    (rest_x, rest_y), (val_x, val_y) = _gap_data(str(device))
+    _, (train_x, train_y) = split_off(rest_x, rest_y, train_size, seed=seed + 1)
+    seen_x, seen_y = train_x[:1000], train_y[:1000]       # up to 1,000 training images to score as we go
+    set_seed(seed)
+    model = make_mlp([784, width, width, 10], dropout=float(dropout)).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    history, order = [], torch.empty(0, dtype=torch.long)
+    for step in range(1, steps + 1):
+        if len(order) < 50:                                # a fresh shuffle once the set is used up
+            order = torch.randperm(train_size, device=train_y.device)
+        batch, order = order[:50], order[50:]
+        model.train()
+        loss = torch.nn.functional.cross_entropy(model(train_x[batch]), train_y[batch])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step % (steps // 10) == 0 or step == steps:
+            history.append((step, evaluate(model, [(seen_x, seen_y)])[1], evaluate(model, [(val_x, val_y)])[1]))
+    train_acc = evaluate(model, [(train_x, train_y)])[1]
+    val_acc = history[-1][2]
+    gap = train_acc - val_acc
+    print(f"{train_size} training images, width {width}, dropout {dropout:.1f}: training {train_acc:.1%}, "
+          f"validation {val_acc:.1%}, gap {100 * gap:.1f} points")
+    return {"train_acc": train_acc, "val_acc": val_acc, "gap": gap, "history": history}
+
+
+def show_train_val_gap(train_size: int, width: int, dropout: float = 0.0, device="cpu") -> None:
+    """Print the summary of train_val_gap and draw its accuracy curves and the final gap."""
+    result = train_val_gap(train_size, width, dropout, device=device)
+    steps, train_accs, val_accs = zip(*result["history"])
+    fig, (curve_ax, bar_ax) = plt.subplots(1, 2, figsize=(10, 3.4), gridspec_kw={"width_ratios": [2, 1]})
+    curve_ax.plot(steps, train_accs, "o-", color=COLORS[0], label="training")
+    curve_ax.plot(steps, val_accs, "o--", color=COLORS[1], label="validation")
+    curve_ax.fill_between(steps, val_accs, train_accs, color=COLORS[3], alpha=0.15, label="gap")
+    curve_ax.set(xlabel="weight updates", ylabel="accuracy", ylim=(0, 1.02),
+                 title=f"{train_size} images, width {width}, dropout {dropout:.1f}")
+    curve_ax.legend(loc="lower right", fontsize=8)
+    bars = bar_ax.bar(["training", "validation"], [result["train_acc"], result["val_acc"]],
+                      color=[COLORS[0], COLORS[1]])
+    bar_ax.bar_label(bars, fmt="{:.1%}")
+    bar_ax.set(ylim=(0, 1.1), ylabel="accuracy", title=f"gap: {100 * result['gap']:.1f} points")
+    fig.tight_layout()
+    display(fig)
+    plt.close(fig)
+
+
+def make_overfitting_explorer(device="cpu") -> widgets.Widget:
+    """Return an explorer: sliders for training-set size, model width and dropout that retrain a small MLP.
+
+    Controls: SelectionSlider "training images" (50 to 4000), SelectionSlider "width" (8 to 512),
+    FloatSlider "dropout" (0 to 0.8). Each change retrains (about 1-2 s on a CPU), reprints the line
+    "250 training images, width 512, dropout 0.0: training 100.0%, validation ..%, gap .. points"
+    and redraws the accuracy curves and the train/validation bars.
+    """
+    style = {"description_width": "initial"}
+    size = widgets.SelectionSlider(options=GAP_SIZES, value=250, description="training images",
+                                   continuous_update=False, style=style)
+    width = widgets.SelectionSlider(options=GAP_WIDTHS, value=512, description="width",
+                                    continuous_update=False, style=style)
+    dropout = widgets.FloatSlider(value=0.0, min=0.0, max=0.8, step=0.1, description="dropout",
+                                  continuous_update=False, style=style)
+    return widgets.interactive(show_train_val_gap, train_size=size, width=width, dropout=dropout,
+                               device=widgets.fixed(device))
+
 
 # --- 05 Convolutional networks ---
 

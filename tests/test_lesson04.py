@@ -1,0 +1,170 @@
+"""Lesson 04 (overfitting): exercise checkers tell right from wrong; the overfitting explorer works."""
+
+import time
+
+import ipywidgets
+import pytest
+import torch
+
+import utils
+from utils import checks, widgets
+
+# --- Exercise 1: early stopping by hand ---
+
+
+@pytest.mark.parametrize("val_acc, patience, expected", [
+    ([0.62, 0.70, 0.73, 0.72, 0.75, 0.75, 0.74, 0.73, 0.77], 3, (8, 5)),  # a tie is no improvement
+    ([0.5, 0.6, 0.7], 2, (3, 3)),                                         # never runs out of patience
+    ([0.9, 0.8, 0.7, 0.95], 1, (2, 1)),                                   # patience 1 stops at once
+])
+def test_early_stopping_epochs(val_acc, patience, expected):
+    assert checks.early_stopping_epochs(val_acc, patience) == expected
+
+
+def test_early_stopping_epochs_agrees_with_fit(monkeypatch):
+    """The checker's rule is the one utils.fit(patience=...) follows: fit sees scripted accuracies."""
+    scripted = [0.5, 0.6, 0.55, 0.6, 0.58, 0.7, 0.9]
+    accuracies = iter(scripted)
+    monkeypatch.setattr(utils.training, "evaluate", lambda model, loader: (0.0, next(accuracies)))
+    loader = utils.TensorLoader(torch.randn(8, 2), torch.randint(0, 2, (8,)), batch_size=4)
+    history = utils.fit(torch.nn.Linear(2, 2), loader, loader, epochs=7, patience=3, progress=False)
+    assert len(history["val_acc"]) == checks.early_stopping_epochs(scripted, 3)[0] == 5
+
+
+def test_early_stopping_checker(capsys):
+    assert checks.check_early_stopping((8, 5))
+    assert checks.check_early_stopping([8.0, 5.0])
+    assert "✅" in capsys.readouterr().out
+    for wrong in (None, 8, "8, 5", (5, 8), (8, 6), (9, 9), (8, 9), (7, 5), (8, 5.5), (8, 5, 1)):
+        assert not checks.check_early_stopping(wrong)
+    assert "❌" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, words", [
+    ((9, 9), "tie is not an improvement"),
+    ((8, 9), "never trained"),
+    ((8, 3), "stop epoch is right"),
+    ((7, 5), "restored epoch is right"),
+    (None, "two whole numbers"),
+])
+def test_early_stopping_checker_hints(capsys, wrong, words):
+    assert not checks.check_early_stopping(wrong)
+    assert words in capsys.readouterr().out
+
+
+def test_early_stopping_checker_computes_its_answer():
+    assert checks.check_early_stopping((4, 1), val_acc=[0.9, 0.8, 0.8, 0.7, 0.99], patience=3)
+    assert not checks.check_early_stopping((8, 5), val_acc=[0.9, 0.8, 0.8, 0.7, 0.99], patience=3)
+
+# --- Exercise 2: diagnose runs ---
+
+
+def test_diagnose_rule():
+    assert checks.diagnose(1.0, 0.74) == "overfitting"
+    assert checks.diagnose(0.66, 0.65) == "underfitting"
+    assert checks.diagnose(0.92, 0.89) == "good fit"
+    assert checks.diagnose(0.70, 0.55) == "overfitting"   # the gap is checked first
+
+
+def test_diagnosis_checker(capsys):
+    right = {"A": "overfitting", "B": "underfitting", "C": "good fit"}
+    assert checks.check_diagnosis(right)
+    assert checks.check_diagnosis({"A": "Overfitting ", "B": "UNDERFITTING", "C": "good fit"})
+    assert "✅" in capsys.readouterr().out
+    for wrong in (None, "overfitting", {"A": "overfitting"},
+                  {"A": "underfitting", "B": "overfitting", "C": "good fit"},
+                  {"A": "overfitting", "B": "good fit", "C": "good fit"}):
+        assert not checks.check_diagnosis(wrong)
+    output = capsys.readouterr().out
+    assert "Look again at B" in output and "dict" in output
+
+
+def test_diagnosis_checker_uses_the_runs_it_is_given():
+    runs = {"x": (0.99, 0.98), "y": (0.5, 0.2)}
+    assert checks.check_diagnosis({"x": "good fit", "y": "overfitting"}, runs)
+    assert not checks.check_diagnosis({"x": "good fit", "y": "underfitting"}, runs)
+
+# --- Exercise 3: choose by validation ---
+
+
+RESULTS = {"baseline": {"val_acc": 0.75, "test_acc": 0.754},
+           "early stopping": {"val_acc": 0.76, "test_acc": 0.748},
+           "dropout": {"val_acc": 0.752, "test_acc": 0.760}}
+
+
+def test_choice_checker(capsys):
+    assert checks.check_choice("early stopping", RESULTS)
+    assert "✅" in capsys.readouterr().out
+    assert not checks.check_choice("dropout", RESULTS)
+    assert "test" in capsys.readouterr().out      # the test-set winner gets a word about peeking
+    for wrong in (None, "baseline", "Early stopping", ["early stopping"], 0.76):
+        assert not checks.check_choice(wrong, RESULTS)
+    assert "❌" in capsys.readouterr().out
+
+
+def test_choice_checker_needs_results():
+    with pytest.raises(ValueError, match="results table"):
+        checks.check_choice("baseline", {})
+
+# --- Explorer ---
+
+
+def test_train_val_gap_shows_overfitting_shrink_with_data(capsys):
+    few = widgets.train_val_gap(100, 128, steps=150)
+    line = capsys.readouterr().out
+    assert "100 training images, width 128, dropout 0.0: training" in line and "gap" in line
+    many = widgets.train_val_gap(4000, 128, steps=150)
+    assert few["train_acc"] >= 0.99 and few["gap"] > 0.2
+    assert many["gap"] < few["gap"] - 0.15
+    assert len(few["history"]) == 10 and few["history"][-1][0] == 150
+    assert few["val_acc"] == few["history"][-1][2]
+
+
+def test_train_val_gap_repeats_and_changes_with_its_controls(capsys):
+    first = widgets.train_val_gap(250, 32, steps=50)
+    assert widgets.train_val_gap(250, 32, steps=50) == first
+    assert widgets.train_val_gap(250, 32, dropout=0.5, steps=50) != first
+    assert widgets.train_val_gap(250, 64, steps=50) != first
+
+
+def test_train_val_gap_uses_make_loaders_images():
+    train, _, _ = utils.make_loaders("fashion_mnist", train_size=250, val_size=1000, seed=0)
+    (rest_x, rest_y), _ = widgets._gap_data("cpu")
+    _, (picked_x, _) = utils.split_off(rest_x, rest_y, 250, seed=1)
+    assert torch.equal(picked_x, train.images)
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"train_size": 5, "width": 64}, "train_size"),
+    ({"train_size": 250.0, "width": 64}, "train_size"),
+    ({"train_size": 250, "width": 0}, "width"),
+    ({"train_size": 250, "width": 64, "dropout": 1.0}, "dropout"),
+    ({"train_size": 250, "width": 64, "steps": 5}, "steps"),
+])
+def test_train_val_gap_rejects_bad_input(kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        widgets.train_val_gap(**kwargs)
+
+
+def test_explorer_responds_quickly_to_its_sliders(capsys):
+    """Moving a slider retrains and reprints the summary; timed on one thread, so that other work
+    on the machine does not inflate the CPU time."""
+    widgets._gap_data("cpu")                              # loads and caches the data, once per session
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        start = time.process_time()
+        explorer = widgets.make_overfitting_explorer()   # draws once, at the default settings
+        first = time.process_time() - start
+        controls = {child.description: child for child in explorer.children[:-1]}
+        assert set(controls) == {"training images", "width", "dropout"}
+        start = time.process_time()
+        controls["training images"].value = max(widgets.GAP_SIZES)
+        largest = time.process_time() - start
+    finally:
+        torch.set_num_threads(threads)
+    output = capsys.readouterr().out
+    assert isinstance(explorer, ipywidgets.interactive)
+    assert "250 training images, width 512" in output and "4000 training images, width 512" in output
+    for seconds in (first, largest):
+        assert seconds < 6, f"an interaction took {seconds:.1f} s of CPU time; it must stay near 3 s"
