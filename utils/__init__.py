@@ -10,7 +10,7 @@ from . import checks, widgets  # exercises (utils.checks.check_...) and explorer
 from .augment import AugmentedLoader, augment_batch, show_augmentations
 from .data import (CLASS_NAMES, DataFileError, TensorLoader, load_dataset, load_tensors,
                    make_loaders, split_off, take_per_class)
-from .models import count_parameters, make_cnn, make_mlp
+from .models import CheckpointError, count_parameters, load_checkpoint, make_cnn, make_mlp
 from .plotting import COLORS, plot_confusion_matrix, plot_history, show_images, use_course_style
 from .training import (TrainingDiverged, evaluate, fit, get_device, predict, set_seed,
                        train_one_epoch)

@@ -236,3 +236,79 @@ def check_choice(answer, results: dict) -> bool:
 # --- 06 Data augmentation ---
 
 # --- 07 Transfer learning ---
+
+def _conv_cut(model) -> int | None:
+    """Return the index just past a make_cnn model's nn.Flatten() (where its conv blocks end), or None."""
+    if not isinstance(model, torch.nn.Sequential):
+        return None
+    return next((i + 1 for i, layer in enumerate(model) if isinstance(layer, torch.nn.Flatten)), None)
+
+
+def check_conv_share(answer, classes: int = 5) -> bool:
+    """Exercise 07.1: the fraction of utils.make_cnn(classes=5)'s parameters that sit in its conv blocks."""
+    from .models import make_cnn
+    model = make_cnn(classes=classes)
+    cut = _conv_cut(model)
+    conv = sum(p.numel() for p in model[:cut].parameters())
+    total = sum(p.numel() for p in model.parameters())
+    expected = conv / total
+    hint = ("Count the parameters of the layers before nn.Flatten(), e.g. utils.count_parameters(model[:9]), "
+            "and divide by utils.count_parameters(model).")
+    if is_close(answer, 100 * expected, 0.01):
+        hint = "That looks like a percentage: give a fraction between 0 and 1."
+    elif is_close(answer, 1 - expected, 0.001):
+        hint = "That is the share of the dense layers; the question asks about the conv blocks."
+    elif is_close(answer, conv, 0.001):
+        hint = f"That is the number of conv-block parameters; divide it by the total, {total:,}."
+    return report(is_close(answer, expected, 0.001),
+                  f"{conv:,} of {total:,} parameters, {expected:.1%}: the reusable, generic part of this "
+                  "network is tiny; almost all the weights are in the first dense layer.", hint)
+
+
+def check_frozen_conv(model) -> bool:
+    """Exercise 07.2: a make_cnn model whose conv blocks are frozen and whose dense layers still train."""
+    cut = _conv_cut(model)
+    if cut is None:
+        return report(False, "", "Pass the model itself: a utils.make_cnn(...) network (an nn.Sequential "
+                                 "whose conv blocks end with nn.Flatten()).")
+    conv = [p.requires_grad for p in model[:cut].parameters()]
+    dense = [p.requires_grad for p in model[cut:].parameters()]
+    hint = ("Switch off the gradient of every parameter before nn.Flatten(): "
+            "for p in model[:9].parameters(): p.requires_grad_(False).")
+    if not any(dense):
+        hint = "You froze everything: the dense layers must keep learning, they are the part that fits the new task."
+    elif not all(dense):
+        hint = "Some dense-layer parameters are frozen too: only the layers before nn.Flatten() should be."
+    elif any(conv) and not all(conv):
+        hint = "Some conv-block parameters still train: freeze all of them (the batch-norm layers too)."
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    return report(not any(conv) and all(dense),
+                  f"{trainable:,} of {total:,} parameters still train. Remember model.eval() for the frozen "
+                  "blocks too, or batch norm keeps updating its running statistics.", hint)
+
+
+def check_new_head(model, checkpoint: dict, classes: int = 3) -> bool:
+    """Exercise 07.3: the pretrained model with only its last layer replaced, now for `classes` classes."""
+    if not isinstance(model, torch.nn.Sequential) or not isinstance(model[-1], torch.nn.Linear):
+        return report(False, "", "Pass the model itself: the pretrained utils.make_cnn(...) network, with a "
+                                 "new nn.Linear as its last layer.")
+    if not isinstance(checkpoint, dict):
+        raise ValueError(f"checkpoint must be the dict utils.load_checkpoint returned; got {type(checkpoint).__name__}.")
+    weights = checkpoint.get("state_dict", checkpoint)
+    last = f"{len(model) - 1}."
+    own = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
+    kept = all(name in own and own[name].shape == tensor.shape and torch.equal(own[name], tensor.cpu())
+               for name, tensor in weights.items() if not name.startswith(last))
+    outputs = model[-1].out_features
+    hint = (f"Load the checkpoint into utils.make_cnn(classes=5) first, then replace only the last layer: "
+            f"model[-1] = nn.Linear(model[-1].in_features, {classes}).")
+    if kept and outputs != classes:
+        hint = f"The last layer has {outputs} outputs; the new task has {classes} classes."
+    elif not kept and outputs == classes:
+        hint = ("The new last layer is right, but the earlier layers lost their pretrained weights: load the "
+                "checkpoint into the model before replacing its last layer.")
+    return report(kept and outputs == classes,
+                  f"Every layer but the last keeps what it learned; the new last layer maps the "
+                  f"{model[-1].in_features} features to {classes} classes, and it starts from random weights.",
+                  hint)

@@ -115,3 +115,113 @@ def make_overfitting_explorer(device="cpu") -> widgets.Widget:
 # --- 06 Data augmentation ---
 
 # --- 07 Transfer learning ---
+import time  # noqa: E402  (imports of this lesson's explorer)
+
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+from IPython.display import display  # noqa: E402
+from torch import nn  # noqa: E402
+
+from .data import TensorLoader, take_per_class  # noqa: E402
+from .plotting import COLORS  # noqa: E402
+from .training import fit, predict, set_seed  # noqa: E402
+
+# What the new head sees, by how much of the pretrained model is reused (frozen) in front of it.
+REUSED_LAYERS = {
+    "nothing (raw pixels)": "pixels",
+    "conv blocks (feature extraction)": "conv",
+    "conv blocks + dense layer": "dense",
+}
+BUDGETS = (1, 2, 5, 10, 20, 50, 100)   # labelled examples per class the explorer offers
+
+
+@torch.no_grad()
+def transfer_features(model: nn.Sequential, images: torch.Tensor, batch_size: int = 2048) -> dict[str, torch.Tensor]:
+    """Return {'pixels', 'conv', 'dense'}: the images flattened, after the frozen conv blocks, after the dense layer.
+
+    `model` is a utils.make_cnn network: its conv blocks end at nn.Flatten(), its dense layer is the
+    Linear + ReLU before the last layer.
+    """
+    if not isinstance(model, nn.Sequential) or not any(isinstance(layer, nn.Flatten) for layer in model):
+        raise ValueError("transfer_features needs a utils.make_cnn(...) model: an nn.Sequential whose conv "
+                         "blocks end with nn.Flatten().")
+    cut = next(i for i, layer in enumerate(model) if isinstance(layer, nn.Flatten)) + 1
+    model.eval()
+    conv = torch.cat([model[:cut](batch) for batch in images.split(batch_size)])
+    dense = torch.cat([model[cut:-1](batch) for batch in conv.split(batch_size)])
+    return {"pixels": images.flatten(1), "conv": conv, "dense": dense}
+
+
+def new_head(features: int, classes: int, reused: str) -> nn.Module:
+    """Return a fresh head: one linear layer after the reused dense layer, else a hidden layer of 128 first."""
+    if reused == "dense":
+        return nn.Linear(features, classes)
+    return nn.Sequential(nn.Linear(features, 128), nn.ReLU(), nn.Linear(128, classes))
+
+
+def label_budget_accuracy(train: dict, train_labels: torch.Tensor, test: dict, test_labels: torch.Tensor,
+                          per_class: int, reused: str = "conv", updates: int = 150, seed: int = 0) -> dict:
+    """Train a new head on `per_class` labelled examples per class; return its test accuracy.
+
+    `train` and `test` are transfer_features(...) dicts; `reused` is 'pixels', 'conv' or 'dense' (or a
+    key of REUSED_LAYERS). The head trains for `updates` Adam steps on batches of up to 64 (learning
+    rate 1e-3, or 1e-2 for a single linear layer). Prints one line, e.g. "5 labels per class, reusing
+    conv blocks (feature extraction): test accuracy 87.5% on 4,861 images (head trained in 0.3 s)".
+    Returns accuracy, per_class_accuracy (list) and seconds.
+    """
+    reused = REUSED_LAYERS.get(reused, reused)
+    if reused not in train or reused not in test:
+        raise ValueError(f"reused must be one of {', '.join(REUSED_LAYERS.values())} (or a name in "
+                         f"REUSED_LAYERS); got {reused!r}.")
+    pool = int(torch.bincount(train_labels).min())
+    if isinstance(per_class, bool) or not isinstance(per_class, int) or not 1 <= per_class <= pool:
+        raise ValueError(f"per_class must be a whole number from 1 to {pool} (the examples per class "
+                         f"available); got {per_class!r}.")
+    x, y = take_per_class(train[reused], train_labels, per_class, seed=seed)
+    classes = int(train_labels.max()) + 1
+    set_seed(seed)
+    head = new_head(x.shape[1], classes, reused).to(x.device)
+    loader = TensorLoader(x, y, batch_size=64, shuffle=True)
+    start = time.perf_counter()
+    fit(head, loader, epochs=max(1, round(updates / len(loader))), lr=1e-2 if reused == "dense" else 1e-3,
+        progress=False)
+    seconds = time.perf_counter() - start
+    correct = predict(head, test[reused]) == test_labels
+    accuracy = correct.float().mean().item()
+    per_class_accuracy = [correct[test_labels == c].float().mean().item() for c in range(classes)]
+    name = next(key for key, value in REUSED_LAYERS.items() if value == reused)
+    print(f"{per_class} labels per class, reusing {name}: test accuracy {accuracy:.1%} on "
+          f"{len(test_labels):,} images (head trained in {seconds:.1f} s)")
+    return {"accuracy": accuracy, "per_class_accuracy": per_class_accuracy, "seconds": seconds}
+
+
+def make_transfer_explorer(train: dict, train_labels: torch.Tensor, test: dict, test_labels: torch.Tensor,
+                           class_names: list[str] | None = None) -> widgets.Widget:
+    """Return an explorer: how many labels, and how much of the pretrained model to reuse -> accuracy.
+
+    Controls: SelectionSlider "labels per class" (1 to 100) and Dropdown "reused (frozen) layers"
+    (raw pixels / conv blocks / conv blocks + dense layer). Each change trains a new head (well under
+    a second on a CPU), reprints the line "5 labels per class, reusing ...: test accuracy ..% on ..
+    images (head trained in .. s)" and redraws the per-class accuracy bars.
+    """
+    names = class_names or [str(c) for c in range(int(test_labels.max()) + 1)]
+
+    def show(per_class: int, reused: str) -> None:
+        result = label_budget_accuracy(train, train_labels, test, test_labels, per_class, reused)
+        fig, ax = plt.subplots(figsize=(6.5, 3))
+        bars = ax.bar(names, result["per_class_accuracy"], color=COLORS[0])
+        ax.bar_label(bars, fmt="{:.0%}", fontsize=8)
+        ax.axhline(result["accuracy"], color=COLORS[3], linestyle="--", label=f"all: {result['accuracy']:.1%}")
+        ax.set(ylim=(0, 1.1), xlabel="class", ylabel="test accuracy",
+               title=f"{per_class} labels per class, reusing {reused}")
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+        display(fig)
+        plt.close(fig)
+
+    style = {"description_width": "initial"}
+    budget = widgets.SelectionSlider(options=[b for b in BUDGETS if b <= int(torch.bincount(train_labels).min())],
+                                     value=5, description="labels per class", continuous_update=False, style=style)
+    reused = widgets.Dropdown(options=list(REUSED_LAYERS), value="conv blocks (feature extraction)",
+                              description="reused (frozen) layers", style=style)
+    return widgets.interactive(show, per_class=budget, reused=reused)

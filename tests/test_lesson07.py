@@ -1,0 +1,214 @@
+"""Lesson 07: the shipped checkpoint loads safely (and fails clearly), the checkers, the explorer."""
+
+import importlib.util
+import re
+
+import pytest
+import torch
+from torch import nn
+
+import utils
+from utils import checks, data, widgets
+from utils.models import CheckpointError, load_checkpoint
+
+CHECKPOINT = data.DATA_DIR / "checkpoints" / "mnist_0to4_cnn.pt"
+
+
+def pretrain_script():
+    """Import scripts/pretrain_source_model.py as a module."""
+    path = data.DATA_DIR.parent / "scripts" / "pretrain_source_model.py"
+    spec = importlib.util.spec_from_file_location("pretrain_source_model", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def checkpoint():
+    return load_checkpoint(CHECKPOINT)
+
+
+# --- the shipped checkpoint and its safe loader ---
+
+def test_shipped_checkpoint_is_small_recorded_and_documented():
+    assert CHECKPOINT.stat().st_size < 2_000_000
+    assert data.expected_checksums()["checkpoints/mnist_0to4_cnn.pt"] == data.sha256(CHECKPOINT)
+    assert "checkpoints/mnist_0to4_cnn.pt" in (data.DATA_DIR / "README.md").read_text()
+
+
+def test_checkpoint_loads_into_the_recorded_architecture(checkpoint):
+    model = utils.make_cnn(**checkpoint["architecture"])
+    load_checkpoint(CHECKPOINT, model=model)
+    assert checkpoint["source_classes"] == [0, 1, 2, 3, 4] and checkpoint["test_accuracy"] > 0.98
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in checkpoint["state_dict"].items())
+
+
+def test_explicit_checksum_is_accepted_and_a_malformed_one_is_explained():
+    load_checkpoint(CHECKPOINT, expected_sha256=data.sha256(CHECKPOINT))
+    with pytest.raises(ValueError, match="64 lowercase hex digits"):
+        load_checkpoint(CHECKPOINT, expected_sha256="abc123")
+
+
+def test_file_without_recorded_checksum_asks_for_one(tmp_path):
+    copy = tmp_path / "model.pt"
+    copy.write_bytes(CHECKPOINT.read_bytes())
+    with pytest.raises(ValueError, match=r"No sha256 is recorded .* pass expected_sha256="):
+        load_checkpoint(copy)
+
+
+def test_missing_checkpoint_says_how_to_restore_it(tmp_path):
+    with pytest.raises(CheckpointError, match=r"No checkpoint file at .*git checkout -- data/checkpoints"):
+        load_checkpoint(tmp_path / "gone.pt", expected_sha256="0" * 64)
+
+
+def test_corrupted_checkpoint_names_both_checksums_and_the_fix(tmp_path):
+    damaged = tmp_path / "damaged.pt"
+    content = bytearray(CHECKPOINT.read_bytes())
+    content[len(content) // 2] ^= 0xFF                       # flip one byte in the middle
+    damaged.write_bytes(bytes(content))
+    expected = data.sha256(CHECKPOINT)
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(damaged, expected_sha256=expected)
+    message = str(error.value)
+    assert data.sha256(damaged) in message and expected in message
+    assert "damaged or was replaced" in message and "scripts/pretrain_source_model.py" in message
+
+
+class Payload:
+    """An arbitrary Python object: pickling it would let a file run code when loaded."""
+
+
+@pytest.mark.parametrize("content", [{"state_dict": {}, "extra": Payload()}, "not a tensor file"])
+def test_files_weights_only_refuses_are_explained(tmp_path, content):
+    path = tmp_path / "unsafe.pt"
+    if isinstance(content, str):
+        path.write_text(content)
+    else:
+        torch.save(content, path)
+    with pytest.raises(CheckpointError, match=r"cannot be loaded with torch.load\(weights_only=True\)"):
+        load_checkpoint(path, expected_sha256=data.sha256(path))
+
+
+def test_a_file_that_is_no_checkpoint_is_explained(tmp_path):
+    path = tmp_path / "list.pt"
+    torch.save([1, 2, 3], path)
+    with pytest.raises(CheckpointError, match="not a checkpoint this course wrote"):
+        load_checkpoint(path, expected_sha256=data.sha256(path))
+
+
+def test_plain_state_dict_is_accepted(tmp_path):
+    path = tmp_path / "plain.pt"
+    torch.save(nn.Linear(2, 3).state_dict(), path)
+    load_checkpoint(path, expected_sha256=data.sha256(path), model=nn.Linear(2, 3))
+
+
+def test_shape_mismatch_is_explained_in_a_sentence():
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(CHECKPOINT, model=utils.make_cnn(classes=10))
+    message = str(error.value)
+    assert re.search(r"its '11.weight' has shape \(5, 128\) but the model's has shape \(10, 128\)", message)
+    assert "utils.make_cnn(channels=[16, 32], hidden=128, classes=5)" in message
+    assert "only then replace layers" in message
+
+
+def test_different_architecture_is_explained():
+    with pytest.raises(CheckpointError, match=r"does not fit this model: it lacks .* and has extra"):
+        load_checkpoint(CHECKPOINT, model=utils.make_mlp([784, 10]))
+
+
+def test_pretraining_script_keeps_and_relabels_the_chosen_digits():
+    digits = pretrain_script().digits
+    images, labels = torch.arange(10.0).view(10, 1), torch.tensor([5, 0, 9, 7, 5, 1, 2, 8, 6, 3])
+    kept_images, kept_labels = digits(images, labels, [5, 6, 7, 8, 9])
+    assert kept_images.squeeze(1).tolist() == [0, 2, 3, 4, 7, 8]
+    assert kept_labels.tolist() == [0, 4, 2, 0, 3, 1]
+
+
+# --- exercise checkers, right and wrong ---
+
+def test_conv_share_checker():
+    model = utils.make_cnn(classes=5)
+    share = utils.count_parameters(model[:9]) / utils.count_parameters(model)
+    assert checks.check_conv_share(share)
+    assert checks.check_conv_share(round(share, 3))
+    for wrong in (None, "0.02", 100 * share, 1 - share, utils.count_parameters(model[:9]), 0.5):
+        assert not checks.check_conv_share(wrong)
+
+
+def test_frozen_conv_checker():
+    model = utils.make_cnn(classes=5)
+    assert not checks.check_frozen_conv(model)                       # nothing frozen yet
+    for p in model[:9].parameters():
+        p.requires_grad_(False)
+    assert checks.check_frozen_conv(model)
+    model[9].weight.requires_grad_(False)
+    assert not checks.check_frozen_conv(model)                       # froze part of the head too
+    for p in model.parameters():
+        p.requires_grad_(False)
+    assert not checks.check_frozen_conv(model)                       # froze everything
+    assert not checks.check_frozen_conv(None)
+    assert not checks.check_frozen_conv(nn.Linear(3, 3))
+
+
+def test_new_head_checker(checkpoint, capsys):
+    model = utils.make_cnn(classes=5)
+    load_checkpoint(CHECKPOINT, model=model)
+    model[-1] = nn.Linear(128, 3)
+    assert checks.check_new_head(model, checkpoint)
+    assert not checks.check_new_head(None, checkpoint)
+    fresh = utils.make_cnn(classes=3)                                # right shape, lost the pretrained weights
+    assert not checks.check_new_head(fresh, checkpoint)
+    assert "lost their pretrained weights" in capsys.readouterr().out
+    model[-1] = nn.Linear(128, 5)                                    # kept the old number of classes
+    assert not checks.check_new_head(model, checkpoint)
+    with pytest.raises(ValueError, match="dict utils.load_checkpoint returned"):
+        checks.check_new_head(model, None)
+
+
+# --- explorer logic ---
+
+@pytest.fixture(scope="module")
+def features(checkpoint):
+    model = utils.make_cnn(classes=5)
+    load_checkpoint(CHECKPOINT, model=model)
+    images, labels = pretrain_script().digits(*utils.load_tensors("mnist", train=False), [5, 6, 7, 8, 9])
+    (pool_x, pool_y), (test_x, test_y) = data.split_off(images, labels, 1000, seed=0)
+    pool_x, pool_y = data.take_per_class(pool_x, pool_y, 20, seed=0)
+    return (widgets.transfer_features(model, pool_x), pool_y, widgets.transfer_features(model, test_x), test_y)
+
+
+def test_transfer_features_shapes(features):
+    train, train_labels, test, _ = features
+    assert {k: tuple(v.shape) for k, v in train.items()} == {"pixels": (100, 784), "conv": (100, 1568),
+                                                              "dense": (100, 128)}
+    assert len(test["conv"]) == 1000
+    with pytest.raises(ValueError, match="needs a utils.make_cnn"):
+        widgets.transfer_features(utils.make_mlp([784, 10])[1:], torch.zeros(2, 784))
+
+
+def test_label_budget_accuracy_reports_and_reuse_helps(features, capsys):
+    results = {reused: widgets.label_budget_accuracy(*features, per_class=5, reused=reused)
+               for reused in widgets.REUSED_LAYERS}
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3 and lines[1].startswith("5 labels per class, reusing conv blocks (feature extraction): "
+                                                   "test accuracy")
+    accuracy = {widgets.REUSED_LAYERS[k]: v["accuracy"] for k, v in results.items()}
+    assert accuracy["conv"] > accuracy["pixels"] + 0.05 and accuracy["conv"] > 0.75
+    assert len(results["conv blocks (feature extraction)"]["per_class_accuracy"]) == 5
+    again = widgets.label_budget_accuracy(*features, per_class=5, reused="conv")
+    assert again["accuracy"] == accuracy["conv"]                     # seeded: repeats exactly
+
+
+@pytest.mark.parametrize("kwargs, message", [({"per_class": 0}, "from 1 to 20"), ({"per_class": 21}, "from 1 to 20"),
+                                             ({"per_class": 2.5}, "whole number"),
+                                             ({"per_class": 5, "reused": "fc"}, "reused must be one of")])
+def test_label_budget_accuracy_rejects_bad_input(features, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        widgets.label_budget_accuracy(*features, **kwargs)
+
+
+def test_explorer_widget_offers_budgets_and_reuse_choices(features):
+    explorer = widgets.make_transfer_explorer(*features)
+    budget, reused = explorer.children[:2]
+    assert budget.options == (1, 2, 5, 10, 20) and budget.value == 5
+    assert list(reused.options) == list(widgets.REUSED_LAYERS)
