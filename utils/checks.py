@@ -233,6 +233,62 @@ def check_choice(answer, results: dict) -> bool:
 
 # --- 05 Convolutional networks ---
 
+def check_output_size(answer) -> bool:
+    """Exercise 05.1: side length of a 28 x 28 image after Conv2d(k=5), MaxPool2d(2), Conv2d(k=3, s=2, p=1)."""
+    def side(*layers) -> int:
+        return torch.nn.Sequential(*layers)(torch.zeros(1, 1, 28, 28)).shape[-1]
+    expected = side(torch.nn.Conv2d(1, 1, 5), torch.nn.MaxPool2d(2), torch.nn.Conv2d(1, 1, 3, stride=2, padding=1))
+    no_padding = side(torch.nn.Conv2d(1, 1, 5), torch.nn.MaxPool2d(2), torch.nn.Conv2d(1, 1, 3, stride=2))
+    hint = ("Apply out = floor((n + 2 * padding - kernel) / stride) + 1 one layer at a time "
+            "(max-pooling 2 x 2 is kernel 2, stride 2): 28 -> ? -> ? -> ?.")
+    if is_close(answer, no_padding) and no_padding != expected:
+        hint = "Close: the last convolution has padding=1, which adds one row of zeros on each side."
+    return report(is_close(answer, expected), f"The output is {expected} x {expected}.", hint)
+
+
+def check_conv_parameters(answer) -> bool:
+    """Exercise 05.2: number of trainable parameters of nn.Conv2d(16, 32, kernel_size=3)."""
+    layer = torch.nn.Conv2d(16, 32, kernel_size=3)
+    expected = sum(p.numel() for p in layer.parameters())
+    weights_only = layer.weight.numel()
+    hint = ("Each of the 32 output channels has one 3 x 3 kernel per input channel, "
+            "plus one bias. Multiply it out.")
+    if is_close(answer, weights_only):
+        hint = "Almost: you counted the weights. Each output channel also has one bias."
+    return report(is_close(answer, expected),
+                  f"{weights_only} weights + {layer.bias.numel()} biases = {expected}, "
+                  "whatever the size of the image.", hint)
+
+
+def check_edge_kernel(answer) -> bool:
+    """Exercise 05.3: a 3 x 3 kernel that responds to horizontal edges, but not to flat areas or vertical edges."""
+    try:
+        kernel = torch.as_tensor(answer, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError):
+        kernel = None
+    if kernel is None or kernel.shape != (3, 3):
+        return report(False, "", "Give a 3 x 3 kernel: a list of three rows of three numbers, "
+                                 "e.g. [[1, 2, 3], [4, 5, 6], [7, 8, 9]].")
+    size = kernel.abs().sum().item()
+    if size == 0:
+        return report(False, "", "An all-zero kernel responds to nothing. Give some rows positive "
+                                 "and others negative weights.")
+    step = torch.zeros(8, 8)
+    step[4:] = 1.0                    # dark top half, bright bottom half: a horizontal edge
+
+    def strongest(image: torch.Tensor) -> float:
+        return torch.nn.functional.conv2d(image[None, None], kernel[None, None]).abs().max().item() / size
+
+    flat, vertical, horizontal = strongest(torch.ones(8, 8)), strongest(step.T.contiguous()), strongest(step)
+    if flat > 0.05:
+        return report(False, "", "It responds to a flat, uniform area. Make the weights add up to 0.")
+    if vertical > 0.05:
+        return report(False, "", "It responds to vertical edges (a change from left to right). Make "
+                                 "every column of the kernel add up to 0.")
+    return report(horizontal >= 0.25,
+                  "It lights up at a horizontal edge and stays 0 on flat areas and vertical edges.",
+                  "It barely responds to a horizontal edge. Make the top row differ from the bottom row.")
+
 # --- 06 Data augmentation ---
 
 # --- 07 Transfer learning ---
