@@ -34,7 +34,8 @@ def show_images(images: torch.Tensor, labels=None, predictions=None, class_names
         raise ValueError(f"show_images needs images shaped N x H x W or N x 1 x H x W; got {tuple(images.shape)}.")
     count = len(images)
     nrows = -(-count // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.4 * (labels is not None)),
+    caption = 0 if labels is None else 0.25 if predictions is None else 0.45  # inches of title per row
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + caption) * nrows),
                              squeeze=False)
     name = (lambda i: class_names[int(i)]) if class_names else (lambda i: str(int(i)))
     for index, ax in enumerate(axes.flat):
