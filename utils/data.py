@@ -145,7 +145,8 @@ class TensorLoader:
                 yield self.images[start:start + self.batch_size], self.labels[start:start + self.batch_size]
             else:
                 batch = order[start:start + self.batch_size]
-                yield self.images[batch], self.labels[batch]
+                # index_select picks the same rows as images[batch], several times faster
+                yield self.images.index_select(0, batch), self.labels.index_select(0, batch)
 
 
 def make_loaders(name: str, batch_size: int = 256, device: torch.device | str = "cpu",
