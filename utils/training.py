@@ -178,3 +178,47 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, epochs: int = 5, lr:
     if best_state is not None:
         model.load_state_dict(best_state)
     return history
+
+
+def find_learning_rate(model: nn.Module, train_loader, *, optimizer: str = "sgd", start_lr: float = 1e-5,
+                       end_lr: float = 10.0, steps: int = 200,
+                       smoothing: float = 0.9) -> tuple[list[float], list[float], float]:
+    """Run a learning-rate range test; return (rates, smoothed losses, suggested rate).
+
+    One mini-batch per rate, the rate growing exponentially from `start_lr` to `end_lr`, until the
+    smoothed loss passes 4 x its lowest value. Suggests the rate at the lowest loss divided by 10.
+    The model's weights are put back afterwards, so it can be trained from where it started.
+    """
+    start_lr, end_lr = check_learning_rate(start_lr), check_learning_rate(end_lr)
+    if end_lr <= start_lr:
+        raise ValueError(f"end_lr ({end_lr:g}) must be larger than start_lr ({start_lr:g}).")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 10:
+        raise ValueError(f"steps must be a whole number of at least 10; got {steps!r}.")
+    if not 0 <= smoothing < 1:
+        raise ValueError(f"smoothing must be at least 0 and below 1, e.g. 0.9; got {smoothing!r}.")
+    _check_batch(model, *next(iter(train_loader)))
+    saved = copy.deepcopy(model.state_dict())
+    opt = make_optimizer(optimizer, model.parameters(), start_lr)
+    growth = (end_lr / start_lr) ** (1 / (steps - 1))
+    rates, losses, average = [], [], 0.0
+    batches = (batch for _ in range(steps) for batch in train_loader)  # as many passes as needed
+    model.train()
+    for step, (images, labels) in zip(range(1, steps + 1), batches):
+        lr = start_lr * growth ** (step - 1)
+        opt.param_groups[0]["lr"] = lr
+        loss = nn.functional.cross_entropy(model(images), labels)
+        if not torch.isfinite(loss):
+            break
+        average = smoothing * average + (1 - smoothing) * loss.item()
+        rates.append(lr)
+        losses.append(average / (1 - smoothing ** step))  # corrects the average's pull towards 0
+        if losses[-1] > 4 * min(losses):
+            break
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.load_state_dict(saved)
+    if not rates:
+        raise TrainingDiverged(f"The loss was already {loss.item()} at the first step (learning rate "
+                               f"{start_lr:g}): check the model and data, or pass a smaller start_lr.")
+    return rates, losses, rates[losses.index(min(losses))] / 10

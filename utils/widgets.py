@@ -5,6 +5,92 @@ of what it computed, so a change is visible as text as well as in its figure."""
 import ipywidgets as widgets
 
 # --- 03 Learning rates ---
+import math  # noqa: E402  (imports of this lesson's explorer)
+
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+from IPython.display import display  # noqa: E402
+
+from .plotting import COLORS  # noqa: E402
+from .training import check_learning_rate  # noqa: E402
+
+BOWL_CURVATURES = (1.0, 10.0)   # the bowl 0.5 * (1 * x² + 10 * y²): gentle along x, steep along y
+BOWL_START = (-4.0, 1.5)
+
+
+def descent_path(lr: float, steps: int = 30, curvatures: tuple[float, float] = BOWL_CURVATURES,
+                 start: tuple[float, float] = BOWL_START) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (points, losses): `steps` of gradient descent on the bowl 0.5 * (a x² + b y²), start included."""
+    lr = check_learning_rate(lr)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive whole number; got {steps!r}.")
+    curvature = torch.tensor(curvatures, dtype=torch.float64)
+    point = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    points, losses = [], []
+    for _ in range(steps + 1):
+        loss = 0.5 * (curvature * point ** 2).sum()
+        points.append(point.detach().clone())
+        losses.append(loss.item())
+        if not math.isfinite(losses[-1]):
+            break
+        loss.backward()
+        with torch.no_grad():
+            point -= lr * point.grad        # the whole of gradient descent
+        point.grad = None
+    return torch.stack(points), torch.tensor(losses, dtype=torch.float64)
+
+
+def descent_summary(lr: float, steps: int = 30) -> dict:
+    """Run descent_path on the bowl; print one line and return lr, verdict, first and last loss, path.
+
+    Verdicts: "diverges" (loss ends above where it started), "zig-zags" (it jumps across the valley
+    at every step), "crawls" (still above 1% of the starting loss), else "converges".
+    """
+    points, losses = descent_path(lr, steps)
+    first, last = losses[0].item(), losses[-1].item()
+    across = points[1:, 1] * points[:-1, 1]          # y times the previous y: negative when y changed sign
+    if not math.isfinite(last) or last >= first:
+        verdict = "diverges"
+    elif len(across) and bool((across < 0).all()):
+        verdict = "zig-zags"
+    elif last > 0.01 * first:
+        verdict = "crawls"
+    else:
+        verdict = "converges"
+    print(f"learning rate {lr:.3g}: loss {first:.3g} -> {last:.3g} after {steps} steps ({verdict})")
+    return {"lr": lr, "verdict": verdict, "first_loss": first, "last_loss": last,
+            "points": points, "losses": losses}
+
+
+def show_descent(lr: float, steps: int = 30) -> None:
+    """Print the summary and draw the path on the bowl's contours beside the loss per step."""
+    result = descent_summary(lr, steps)
+    points, losses = result["points"], result["losses"]
+    grid_x, grid_y = torch.meshgrid(torch.linspace(-5, 5, 101), torch.linspace(-3, 3, 61), indexing="xy")
+    surface = 0.5 * (BOWL_CURVATURES[0] * grid_x ** 2 + BOWL_CURVATURES[1] * grid_y ** 2)
+    fig, (path_ax, loss_ax) = plt.subplots(1, 2, figsize=(10, 3.6))
+    path_ax.contour(grid_x, grid_y, surface, levels=[0.5, 2, 5, 10, 20, 35, 50], colors="0.7")
+    path_ax.plot(points[:, 0], points[:, 1], "o-", color=COLORS[0], markersize=3)
+    path_ax.plot(0, 0, "*", color=COLORS[3], markersize=12)
+    path_ax.set(xlim=(-5, 5), ylim=(-3, 3), xlabel="weight x", ylabel="weight y",
+                title=f"learning rate {lr:.3g}: {result['verdict']}")
+    loss_ax.semilogy(range(len(losses)), losses.clamp(min=1e-12), "o-", color=COLORS[0], markersize=3)
+    loss_ax.set(xlabel="step", ylabel="loss (log scale)", title="Loss per step")
+    fig.tight_layout()
+    display(fig)
+    plt.close(fig)
+
+
+def make_descent_explorer() -> widgets.Widget:
+    """Return an explorer: a learning-rate slider that redraws gradient descent on the bowl.
+
+    Control: FloatLogSlider "learning rate" (0.001 to 1, log scale). Each change reprints the line
+    "learning rate 0.05: loss 19.2 -> ... after 30 steps (crawls)" and redraws the path and loss curve.
+    """
+    slider = widgets.FloatLogSlider(value=0.05, base=10, min=-3, max=0, step=0.05, readout_format=".3g",
+                                    description="learning rate", continuous_update=False,
+                                    style={"description_width": "initial"})
+    return widgets.interactive(show_descent, lr=slider, steps=widgets.fixed(30))
 
 # --- 04 Overfitting ---
 import functools  # noqa: E402  (imports of this lesson's explorer)

@@ -1,0 +1,137 @@
+"""Lesson 03 (learning rates): checkers tell right from wrong, the range test and the descent explorer work."""
+
+import math
+
+import matplotlib
+import pytest
+import torch
+from torch import nn
+
+import utils
+from utils import checks, widgets
+from utils.data import TensorLoader
+
+matplotlib.use("Agg")
+
+
+def test_stable_rate_checker(capsys):
+    assert checks.check_stable_rate(0.08)
+    assert checks.check_stable_rate(2 / 25)
+    assert checks.check_stable_rate(0.2, curvatures=(1, 10))
+    assert "✅" in capsys.readouterr().out
+    for wrong in (None, "fast", 0.1, 0.2, 1.0, -0.08):
+        assert not checks.check_stable_rate(wrong)
+    assert not checks.check_stable_rate(2.0)
+    assert "gentle direction" in capsys.readouterr().out
+    assert not checks.check_stable_rate(0.04)
+    assert "lands exactly on the bottom" in capsys.readouterr().out
+
+
+def test_stable_rate_checker_agrees_with_descent():
+    """Just below the rate the checker accepts, descent on that bowl converges; just above, it diverges."""
+    below = widgets.descent_path(0.079, steps=200, curvatures=(1.0, 25.0))[1]
+    above = widgets.descent_path(0.081, steps=200, curvatures=(1.0, 25.0))[1]
+    assert below[-1] < below[0] < above[-1]
+
+
+def test_onecycle_start_checker(capsys):
+    assert checks.check_onecycle_start(0.004)
+    assert checks.check_onecycle_start(0.1 / 25)
+    assert checks.check_onecycle_start(0.002, max_lr=0.05)
+    assert "0.1 / 25 = 0.004" in capsys.readouterr().out
+    for wrong in (None, "0.004x", 0.01, 0.0, 0.04):
+        assert not checks.check_onecycle_start(wrong)
+    assert not checks.check_onecycle_start(0.1)
+    assert "That is the peak" in capsys.readouterr().out
+
+
+def test_scaled_rate_checker(capsys):
+    assert checks.check_scaled_rate(0.04)
+    assert checks.check_scaled_rate(0.01 * 256 / 64)
+    assert checks.check_scaled_rate(0.2, base_lr=0.1, base_batch=32, new_batch=64)
+    assert "✅" in capsys.readouterr().out
+    for wrong, hint in ((0.0025, "wrong way"), (0.02, "square-root"), (0.01, "fewer steps"),
+                        (None, "same factor"), (0.4, "same factor")):
+        assert not checks.check_scaled_rate(wrong)
+        assert hint in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lr, verdict", [(0.001, "crawls"), (0.02, "crawls"), (0.1, "converges"),
+                                         (0.18, "zig-zags"), (0.21, "diverges"), (1.0, "diverges")])
+def test_descent_summary_verdicts(lr, verdict, capsys):
+    result = widgets.descent_summary(lr)
+    assert result["verdict"] == verdict
+    assert capsys.readouterr().out.strip() == (f"learning rate {lr:.3g}: loss {result['first_loss']:.3g} -> "
+                                               f"{result['last_loss']:.3g} after 30 steps ({verdict})")
+    assert result["points"].shape == (31, 2) and len(result["losses"]) == 31
+
+
+def test_descent_path_follows_the_update_rule():
+    points, losses = widgets.descent_path(0.05, steps=3)
+    x0, y0 = widgets.BOWL_START
+    a, b = widgets.BOWL_CURVATURES
+    expected = torch.tensor([[x0 * (1 - 0.05 * a) ** k, y0 * (1 - 0.05 * b) ** k] for k in range(4)],
+                            dtype=torch.float64)
+    assert torch.allclose(points, expected)
+    assert torch.allclose(losses, 0.5 * (a * expected[:, 0] ** 2 + b * expected[:, 1] ** 2))
+
+
+def test_descent_summary_text_changes_with_the_rate(capsys):
+    widgets.descent_summary(0.01)
+    widgets.descent_summary(0.5)
+    first, second = capsys.readouterr().out.splitlines()
+    assert first != second and "crawls" in first and "diverges" in second
+
+
+@pytest.mark.parametrize("lr", [0, -1, None, "fast", math.nan])
+def test_descent_path_rejects_bad_rates(lr):
+    with pytest.raises(ValueError, match="learning rate must be a positive number"):
+        widgets.descent_path(lr)
+
+
+def test_descent_path_rejects_bad_steps():
+    with pytest.raises(ValueError, match="steps must be a positive whole number"):
+        widgets.descent_path(0.1, steps=0)
+
+
+def test_descent_explorer_has_a_log_slider_and_redraws(capsys):
+    explorer = widgets.make_descent_explorer()
+    slider = explorer.children[0]
+    assert type(slider).__name__ == "FloatLogSlider" and slider.description == "learning rate"
+    assert not slider.continuous_update and slider.base == 10 and (slider.min, slider.max) == (-3, 0)
+    slider.value = 0.5                                  # what a student's drag does
+    assert explorer.result is None                      # the callback draws and returns nothing
+    assert widgets.descent_summary(slider.value)["verdict"] == "diverges"
+
+
+def blobs(count=512, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.randint(0, 2, (count,), generator=generator)
+    points = torch.randn(count, 2, generator=generator) + 3 * labels.unsqueeze(1).float()
+    return TensorLoader(points, labels, batch_size=32, shuffle=True)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_find_learning_rate_sweeps_restores_and_suggests(optimizer):
+    utils.set_seed(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+    before = [p.detach().clone() for p in model.parameters()]
+    rates, losses, suggestion = utils.training.find_learning_rate(model, blobs(), optimizer=optimizer,
+                                                                  start_lr=1e-4, end_lr=100.0, steps=100)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters())), "weights must be put back"
+    assert len(rates) == len(losses) <= 100 and rates == sorted(rates) and rates[0] == pytest.approx(1e-4)
+    assert suggestion == pytest.approx(rates[losses.index(min(losses))] / 10)
+    assert min(losses) < 0.5 * losses[0], "the loss should fall somewhere in the sweep"
+    assert len(rates) < 100 or losses[-1] > min(losses), "the sweep stops once the loss blows up"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"start_lr": 1.0, "end_lr": 0.1}, "end_lr .* must be larger than start_lr"),
+    ({"start_lr": 0}, "learning rate must be a positive number"),
+    ({"steps": 5}, "steps must be a whole number of at least 10"),
+    ({"smoothing": 1.0}, "smoothing must be at least 0 and below 1"),
+    ({"optimizer": "rmsprop"}, "Unknown optimizer 'rmsprop'"),
+])
+def test_find_learning_rate_explains_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        utils.training.find_learning_rate(nn.Linear(2, 2), blobs(), **kwargs)
