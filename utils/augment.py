@@ -46,6 +46,8 @@ def augment_batch(images: torch.Tensor, flip: float = 0.0, degrees: float = 0.0,
         raise ValueError(f"augment_batch needs a float tensor shaped N x C x H x W; got {shape}.")
     s = check_strengths({"flip": flip, "degrees": degrees, "zoom": zoom, "shift": shift,
                          "brightness": brightness})
+    if not any(s.values()):
+        return images.clone()
     count, device = len(images), images.device
     background = images.amin(dim=(1, 2, 3), keepdim=True)
     out = images - background                       # background becomes 0, which grid_sample fills in
@@ -97,7 +99,7 @@ def show_augmentations(rows: dict[str, torch.Tensor], title: str | None = None, 
             for spine in ax.spines.values():
                 spine.set_visible(False)
             if index < len(images):
-                ax.imshow(images[index], cmap="gray", vmin=low, vmax=high)
+                ax.imshow(images[index].numpy(), cmap="gray", vmin=low, vmax=high)
         ax_row[0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
     if title:
         fig.suptitle(title)

@@ -315,6 +315,84 @@ def make_kernel_explorer(images: dict[str, torch.Tensor] | None = None) -> widge
     return widgets.VBox([widgets.HBox([widgets.VBox([image_box, preset_box]), grid]), out])
 
 # --- 06 Data augmentation ---
+import functools  # noqa: E402  (imports of this lesson's explorer)
+
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+from IPython.display import display  # noqa: E402
+
+from .augment import augment_batch, check_strengths, show_augmentations  # noqa: E402
+from .data import dataset_key, load_dataset  # noqa: E402
+
+
+@functools.lru_cache(maxsize=2)
+def _one_per_class(dataset: str) -> torch.Tensor:
+    """Return the first test image of each class of `dataset`, in class order, as 10 x 1 x 28 x 28 in 0..1."""
+    data = load_dataset(dataset, train=False)
+    firsts = [int((data.targets == label).nonzero()[0]) for label in range(10)]
+    return data.data[firsts].unsqueeze(1).float() / 255
+
+
+def augmentation_grid(dataset: str = "fashion_mnist", flip: float = 0.0, degrees: float = 0.0,
+                      zoom: float = 0.0, shift: float = 0.0, brightness: float = 0.0,
+                      draws: int = 3, seed: int = 0) -> dict:
+    """Augment one test image per class `draws` times with utils.augment_batch; print a summary line.
+
+    Returns {"rows": {"original": images, "draw 1": ..., ...}, "change": mean absolute pixel change
+    (pixels run from 0 to 1)}. The same `seed` gives the same pictures.
+    """
+    strengths = check_strengths({"flip": flip, "degrees": degrees, "zoom": zoom, "shift": shift,
+                                 "brightness": brightness})
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= 10:
+        raise ValueError(f"draws must be a whole number from 1 to 10; got {draws!r}.")
+    key = dataset_key(dataset)
+    images = _one_per_class(key)
+    generator = torch.Generator().manual_seed(seed)
+    rows = {"original": images}
+    for draw in range(1, draws + 1):
+        rows[f"draw {draw}"] = augment_batch(images, **strengths, generator=generator)
+    change = torch.stack([(row - images).abs().mean() for name, row in rows.items() if name != "original"])
+    print(f"{key}: flip {flip:.0%}, rotate ±{degrees:g}°, zoom ±{zoom:.0%}, shift ±{shift:.0%}, "
+          f"brightness ±{brightness:.0%} -> pixels changed by {change.mean():.3f} on average")
+    return {"rows": rows, "change": change.mean().item()}
+
+
+def show_augmentation_grid(dataset: str = "fashion_mnist", flip: float = 0.0, degrees: float = 0.0,
+                           zoom: float = 0.0, shift: float = 0.0, brightness: float = 0.0,
+                           seed: int = 0) -> None:
+    """Print the summary of augmentation_grid and draw its originals above three augmented draws."""
+    result = augmentation_grid(dataset, flip, degrees, zoom, shift, brightness, seed=seed)
+    show_augmentations(result["rows"], title="Top row: one test image per class; below: random augmentations")
+    fig = plt.gcf()
+    display(fig)
+    plt.close(fig)
+
+
+def make_augmentation_explorer() -> widgets.Widget:
+    """Return an explorer: pick a dataset and augmentation strengths, see three random draws of each image.
+
+    Controls: Dropdown "dataset" (fashion_mnist, mnist); FloatSlider "flip chance" (0 to 1),
+    IntSlider "rotate ±°" (0 to 180), FloatSliders "zoom ±", "shift ±", "brightness ±" (0 to 0.5);
+    IntSlider "new draw" (a seed, 0 to 20). Each change reprints the line "fashion_mnist: flip 50%,
+    rotate ±15°, zoom ±10%, shift ±10%, brightness ±20% -> pixels changed by 0.1.. on average" and
+    redraws the grid (10 originals, 3 augmented rows).
+    """
+    style = {"description_width": "initial"}
+
+    def slider(kind, value, low, high, step, label):
+        return kind(value=value, min=low, max=high, step=step, description=label,
+                    continuous_update=False, style=style)
+
+    return widgets.interactive(
+        show_augmentation_grid,
+        dataset=widgets.Dropdown(options=["fashion_mnist", "mnist"], value="fashion_mnist", description="dataset"),
+        flip=slider(widgets.FloatSlider, 0.5, 0, 1, 0.25, "flip chance"),
+        degrees=slider(widgets.IntSlider, 15, 0, 180, 5, "rotate ±°"),
+        zoom=slider(widgets.FloatSlider, 0.1, 0, 0.5, 0.05, "zoom ±"),
+        shift=slider(widgets.FloatSlider, 0.1, 0, 0.5, 0.02, "shift ±"),
+        brightness=slider(widgets.FloatSlider, 0.2, 0, 0.5, 0.05, "brightness ±"),
+        seed=slider(widgets.IntSlider, 0, 0, 20, 1, "new draw"),
+    )
 
 # --- 07 Transfer learning ---
 import time  # noqa: E402  (imports of this lesson's explorer)

@@ -1,0 +1,155 @@
+"""Lesson 06 (data augmentation): batched augmentation, the exercise checkers (right and wrong), the explorer."""
+
+import math
+
+import pytest
+import torch
+from torchvision.transforms import v2
+
+import utils
+from utils import checks, widgets
+from utils.augment import AugmentedLoader, augment_batch
+
+
+def images(count: int = 6) -> torch.Tensor:
+    """A batch of distinct images with a dark (-0.4) background and an off-centre bright block."""
+    batch = torch.full((count, 1, 28, 28), -0.4)
+    for index in range(count):
+        batch[index, 0, 6:18, 3 + index:9 + index] = torch.linspace(0.5, 2.5, 6)
+    return batch
+
+
+# --- augment_batch ---
+
+def test_no_augmentation_returns_the_images():
+    batch = images()
+    out = augment_batch(batch)
+    assert torch.equal(out, batch) and out is not batch
+
+
+def test_flip_one_mirrors_every_image_exactly():
+    batch = images()
+    assert torch.allclose(augment_batch(batch, flip=1.0), batch.flip(-1), atol=1e-5)
+
+
+def test_rotation_keeps_the_content():
+    batch = images()      # the blocks lie inside the image's inscribed circle: no rotation cuts them off
+    out = augment_batch(batch, degrees=180, generator=torch.Generator().manual_seed(0))
+    assert out.shape == batch.shape
+    assert torch.allclose((out + 0.4).sum((1, 2, 3)), (batch + 0.4).sum((1, 2, 3)), rtol=0.1)
+
+
+def test_each_image_gets_its_own_random_choice():
+    same = images(1).repeat(16, 1, 1, 1)
+    for strength in ({"flip": 0.5}, {"degrees": 30}, {"zoom": 0.3}, {"shift": 0.2}, {"brightness": 0.5}):
+        out = augment_batch(same, **strength, generator=torch.Generator().manual_seed(1))
+        distinct = len({tuple(row.flatten().round(decimals=4).tolist()) for row in out})
+        assert distinct > 1, f"{strength}: all 16 copies came out the same"
+
+
+def test_torchvision_transform_on_a_batch_draws_once():
+    same = images(1).repeat(8, 1, 1, 1)
+    out = v2.RandomRotation(30)(same)
+    assert all(torch.equal(out[0], row) for row in out)
+
+
+def test_background_fills_uncovered_space_and_brightness_saturates():
+    batch = images()
+    moved = augment_batch(batch, shift=0.5, generator=torch.Generator().manual_seed(0))
+    assert moved.min().item() == pytest.approx(-0.4, abs=1e-5)
+    brighter = augment_batch(batch, brightness=0.9, generator=torch.Generator().manual_seed(0))
+    assert brighter.max().item() <= batch.max().item() + 1e-5
+
+
+def test_same_generator_seed_repeats_and_bad_input_is_explained():
+    batch = images()
+    first = augment_batch(batch, degrees=20, shift=0.1, generator=torch.Generator().manual_seed(3))
+    again = augment_batch(batch, degrees=20, shift=0.1, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(first, again)
+    with pytest.raises(ValueError, match="zoom"):
+        augment_batch(batch, zoom=1.5)
+    with pytest.raises(ValueError, match="N x C x H x W"):
+        augment_batch(batch[0])
+    with pytest.raises(ValueError, match="float"):
+        augment_batch(batch.long())
+    with pytest.raises(ValueError, match="Unknown augmentation"):
+        AugmentedLoader([], twist=0.3)
+
+
+def test_augmented_loader_keeps_labels_and_length():
+    loader = utils.TensorLoader(images(6), torch.arange(6), batch_size=4)
+    augmented = AugmentedLoader(loader, shift=0.1)
+    batches = list(augmented)
+    assert len(augmented) == len(loader) == 2
+    assert torch.equal(torch.cat([labels for _, labels in batches]), torch.arange(6))
+    assert not torch.allclose(batches[0][0], images(6)[:4])
+
+
+# --- checkers ---
+
+def test_check_safe_augmentations(capsys):
+    assert checks.check_safe_augmentations({"c", "d", "e", "g"})
+    assert checks.check_safe_augmentations(["C", "d", "e", "g"])
+    assert not checks.check_safe_augmentations(None)
+    assert not checks.check_safe_augmentations({"c", "d"})
+    assert not checks.check_safe_augmentations({"a", "c", "d", "e", "g"})
+    assert not checks.check_safe_augmentations({"c", "z"})
+    capsys.readouterr()
+    assert not checks.check_safe_augmentations({"b", "c"})
+    assert "a 6 turned by 180 degrees is a 9" in capsys.readouterr().out
+
+
+def test_check_random_flip():
+    def right(batch, p):
+        mirror = torch.rand(len(batch)) < p
+        return torch.where(mirror[:, None, None, None], batch.flip(-1), batch)
+
+    def one_coin(batch, p):
+        return batch.flip(-1) if torch.rand(()) < p else batch.clone()
+
+    def in_place(batch, p):
+        batch[:] = right(batch, p)
+        return batch
+
+    assert checks.check_random_flip(right)
+    assert not checks.check_random_flip(None)
+    assert not checks.check_random_flip(one_coin)
+    assert not checks.check_random_flip(lambda batch, p: batch.flip(-2) if p else batch)
+    assert not checks.check_random_flip(lambda batch, p: batch.flip(-1))
+    assert not checks.check_random_flip(lambda batch, p: 1 / 0)
+    assert not checks.check_random_flip(in_place)
+
+
+def test_check_shift_theta():
+    assert checks.check_shift_theta([[1, 0, -0.5], [0, 1, 0]])
+    assert checks.check_shift_theta(torch.tensor([[1.0, 0.0, -14 / 28], [0.0, 1.0, 0.0]]))
+    assert not checks.check_shift_theta(None)
+    assert not checks.check_shift_theta([[1, 0, 0.5], [0, 1, 0]])
+    assert not checks.check_shift_theta([[1, 0, -0.25], [0, 1, 0]])
+    assert not checks.check_shift_theta([[1, 0, 0], [0, 1, -0.5]])
+
+
+# --- explorer ---
+
+def test_augmentation_grid_changes_with_strength(capsys):
+    plain = widgets.augmentation_grid("mnist")
+    assert plain["change"] == pytest.approx(0.0, abs=1e-6)
+    assert list(plain["rows"]) == ["original", "draw 1", "draw 2", "draw 3"]
+    assert plain["rows"]["original"].shape == (10, 1, 28, 28)
+    strong = widgets.augmentation_grid("mnist", flip=0.5, degrees=30, shift=0.1)
+    assert strong["change"] > 0.05
+    out = capsys.readouterr().out
+    assert "mnist: flip 50%, rotate ±30°" in out and "pixels changed by" in out
+    again = widgets.augmentation_grid("mnist", flip=0.5, degrees=30, shift=0.1)
+    assert math.isclose(again["change"], strong["change"])
+    other = widgets.augmentation_grid("mnist", flip=0.5, degrees=30, shift=0.1, seed=1)
+    assert not math.isclose(other["change"], strong["change"])
+    with pytest.raises(ValueError, match="degrees"):
+        widgets.augmentation_grid("mnist", degrees=400)
+
+
+def test_augmentation_explorer_builds(monkeypatch):
+    monkeypatch.setattr(widgets, "display", lambda *args: None)
+    explorer = widgets.make_augmentation_explorer()
+    names = {child.description for child in explorer.children if hasattr(child, "description")}
+    assert {"dataset", "flip chance", "rotate ±°", "zoom ±", "shift ±", "brightness ±", "new draw"} <= names
