@@ -74,6 +74,8 @@ def test_same_generator_seed_repeats_and_bad_input_is_explained():
         augment_batch(batch.long())
     with pytest.raises(ValueError, match="Unknown augmentation"):
         AugmentedLoader([], twist=0.3)
+    with pytest.raises(ValueError, match="dict"):
+        utils.show_augmentations(batch)
 
 
 def test_augmented_loader_keeps_labels_and_length():

@@ -88,6 +88,10 @@ class AugmentedLoader:
 
 def show_augmentations(rows: dict[str, torch.Tensor], title: str | None = None, size: float = 1.1) -> None:
     """Draw one row of images per entry of `rows` ({row label: N x 1 x H x W}), all on one grey scale."""
+    if not isinstance(rows, dict) or not rows or not all(isinstance(v, torch.Tensor) and v.ndim >= 2
+                                                         for v in rows.values()):
+        raise ValueError("show_augmentations needs a dict {row label: images}, e.g. {'original': images}, "
+                         "with at least one row of image tensors.")
     rows = {name: images.detach().cpu().reshape(-1, *images.shape[-2:]) for name, images in rows.items()}
     low = min(images.min().item() for images in rows.values())
     high = max(images.max().item() for images in rows.values())
