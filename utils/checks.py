@@ -3,10 +3,20 @@
 import torch
 
 
-def report(correct: bool, praise: str, hint: str) -> bool:
-    """Print a tick and `praise` if correct, else a cross and `hint`; return `correct`."""
+class Verdict(int):
+    """A checker's result: true or false like a bool, but Jupyter shows only the printed feedback."""
+
+    def __repr__(self) -> str:
+        return repr(bool(self))
+
+    def _ipython_display_(self) -> None:
+        pass  # the ✅/❌ line already says it; echoing True/False under it would only add noise
+
+
+def report(correct: bool, praise: str, hint: str) -> Verdict:
+    """Print a tick and `praise` if correct, else a cross and `hint`; return whether it was correct."""
     print(f"✅ Correct! {praise}" if correct else f"❌ Not yet. {hint}")
-    return correct
+    return Verdict(bool(correct))
 
 
 def is_close(answer, expected: float, tolerance: float = 1e-6) -> bool:
