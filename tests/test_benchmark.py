@@ -39,6 +39,7 @@ def test_markdown_table_aligns_columns_and_checks_row_lengths():
     assert lines[0] == "| a         | long header |"
     assert lines[1] == "| --------- | ----------- |"
     assert lines[2] == "| wide cell | 1           |"
+    assert benchmark.markdown_table(["a"], [["x | y"]]).splitlines()[2] == "| x \\| y |"
     with pytest.raises(ValueError, match="Every row needs 2 cells"):
         benchmark.markdown_table(["a", "b"], [["only one"]])
 
