@@ -133,8 +133,11 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def time_notebook(path: Path, timeout: int = 1200) -> dict:
-    """Execute a notebook top to bottom in this environment (cwd = its folder); return seconds, CPU seconds, error."""
+def time_notebook(path: Path, timeout: int = 600) -> dict:
+    """Execute a notebook top to bottom in this environment (cwd = its folder); return seconds, CPU seconds, error.
+
+    `timeout` bounds each cell, as nbval's --nbval-cell-timeout does in pyproject.toml.
+    """
     import nbclient
     import nbformat
 
