@@ -74,6 +74,12 @@ def chromium():
 def lab(chromium, tmp_path_factory):
     """A JupyterLab server on a free port of 127.0.0.1, serving the repo; stopped afterwards."""
     home = tmp_path_factory.mktemp("lab")
+    # Serve a copy of the notebooks (JupyterLab autosaves outputs into what it opens) beside links
+    # to the real utils/ and data/, which is all a notebook's setup cell looks for.
+    course = home / "course"
+    shutil.copytree(ROOT / "notebooks", course / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    for shared in ("utils", "data"):
+        (course / shared).symlink_to(ROOT / shared, target_is_directory=True)
     write_lab_settings(home / "settings")
     port, token = free_port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
@@ -81,7 +87,7 @@ def lab(chromium, tmp_path_factory):
     log = open(home / "server.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}", "--ServerApp.port_retries=0",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course}", "--ServerApp.port_retries=0",
          "--allow-root"],
         stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
@@ -127,6 +133,16 @@ def page_errors(page) -> list[str]:
     """Return the text of every error shown in the notebook's outputs."""
     texts = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
     return [text for text in texts if ERROR_TEXT.search(text)]
+
+
+def shut_down_kernels(url: str, token: str) -> None:
+    """Stop every kernel the server runs, so that one notebook's kernel never slows the next."""
+    headers = {"Authorization": f"token {token}"}
+    with urllib.request.urlopen(urllib.request.Request(f"{url}/api/kernels", headers=headers), timeout=10) as answer:
+        kernels = json.load(answer)
+    for kernel in kernels:
+        request = urllib.request.Request(f"{url}/api/kernels/{kernel['id']}", headers=headers, method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
 
 
 def accept_kernel_dialog(page) -> None:
@@ -265,3 +281,4 @@ def test_explorers_render_and_respond(notebook, lab, browser):
             print(f"{notebook.name} explorer {number}: " + "; ".join(tried.values()))
     finally:
         page.close()
+        shut_down_kernels(url, token)
