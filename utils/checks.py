@@ -19,13 +19,13 @@ def report(correct: bool, praise: str, hint: str) -> Verdict:
     return Verdict(bool(correct))
 
 
-def is_close(answer, expected: float, tolerance: float = 1e-6) -> bool:
-    """Return whether `answer` is a number within `tolerance` (relative) of `expected`."""
+def is_close(answer, expected: float, tolerance: float = 1e-6, floor: float = 1.0) -> bool:
+    """Return whether `answer` is a number within `tolerance` x max(floor, |expected|) of `expected`."""
     try:
         value = float(answer)
     except (TypeError, ValueError):
         return False
-    return abs(value - expected) <= tolerance * max(1.0, abs(expected))
+    return abs(value - expected) <= tolerance * max(floor, abs(expected))
 
 
 def is_same_tensor(answer, expected: torch.Tensor, tolerance: float = 1e-5) -> bool:
@@ -134,28 +134,19 @@ def check_steps_per_epoch(answer, examples: int = 50_000, batch_size: int = 64) 
 
 # --- 03 Learning rates ---
 
-def _close_rate(answer, expected: float, relative: float = 0.01) -> bool:
-    """Return whether `answer` is a number within `relative` (e.g. 1%) of `expected`, however small."""
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return False
-    return abs(value - expected) <= relative * abs(expected)
-
-
 def check_stable_rate(answer, curvatures=(1.0, 25.0)) -> bool:
     """Exercise 03.1: the learning rate above which descent on 0.5 * (a x² + b y²) diverges: 2 / max(a, b)."""
     gentle, steep = min(curvatures), max(curvatures)
     expected = 2 / steep
     hint = (f"One step multiplies y by (1 - lr * {steep:g}). Find the learning rate at which that "
             "factor reaches -1: beyond it, every step lands farther from the bottom than the last.")
-    if _close_rate(answer, 2 / gentle):
+    if is_close(answer, 2 / gentle, 0.01, floor=0):
         hint = (f"That is the limit along the gentle direction x (curvature {gentle:g}). The steep "
                 f"direction y (curvature {steep:g}) breaks first.")
-    elif _close_rate(answer, 1 / steep):
+    elif is_close(answer, 1 / steep, 0.01, floor=0):
         hint = (f"At 1/{steep:g} one step lands exactly on the bottom along y: the fastest rate for y, "
                 "not the limit. Above it the path zig-zags, and it still converges for a while.")
-    return report(_close_rate(answer, expected),
+    return report(is_close(answer, expected, 0.01, floor=0),
                   f"lr = 2 / {steep:g} = {expected:g}: there the factor (1 - lr * {steep:g}) is -1, so y "
                   "flips sign without shrinking; any larger and it grows. The steepest direction sets the limit.",
                   hint)
@@ -170,9 +161,9 @@ def check_onecycle_start(answer, max_lr: float = 0.1) -> bool:
     hint = ("Read it off the one-cycle curve above, or make an optimizer and a "
             "torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=100) and print "
             "optimizer.param_groups[0]['lr'].")
-    if _close_rate(answer, max_lr):
+    if is_close(answer, max_lr, 0.01, floor=0):
         hint = "That is the peak. One-cycle does not start there: it warms up from a much smaller rate."
-    return report(_close_rate(answer, expected),
+    return report(is_close(answer, expected, 0.01, floor=0),
                   f"It starts at max_lr / div_factor = {max_lr:g} / {max_lr / expected:g} = {expected:g}, "
                   "warms up to the peak, then anneals far below the start.", hint)
 
@@ -182,16 +173,16 @@ def check_scaled_rate(answer, base_lr: float = 0.01, base_batch: int = 64, new_b
     ratio = new_batch / base_batch
     expected = base_lr * ratio
     hint = "The linear scaling rule multiplies the learning rate by the same factor as the batch size."
-    if _close_rate(answer, base_lr / ratio):
+    if is_close(answer, base_lr / ratio, 0.01, floor=0):
         hint = ("That goes the wrong way: a bigger batch averages more examples, so its gradient is less "
                 "noisy and there are fewer steps per epoch. Both call for a larger rate.")
-    elif _close_rate(answer, base_lr * ratio ** 0.5):
+    elif is_close(answer, base_lr * ratio ** 0.5, 0.01, floor=0):
         hint = ("That is the square-root rule, which some use with Adam. The linear rule scales by the "
                 "ratio of batch sizes itself.")
-    elif _close_rate(answer, base_lr):
+    elif is_close(answer, base_lr, 0.01, floor=0):
         hint = (f"With the same rate, an epoch has {ratio:g} x fewer steps, each no bigger than before: "
                 "training falls behind. Scale the rate with the batch.")
-    return report(_close_rate(answer, expected),
+    return report(is_close(answer, expected, 0.01, floor=0),
                   f"{base_lr:g} x {new_batch} / {base_batch} = {expected:g}. Watch the first epochs: at "
                   "large batches the rule needs a warm-up, and it stops working beyond some size.", hint)
 
