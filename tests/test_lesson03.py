@@ -8,58 +8,58 @@ import torch
 from torch import nn
 
 import utils
-from utils import checks, widgets
+from utils import lesson03 as lesson
 from utils.data import TensorLoader
 
 matplotlib.use("Agg")
 
 
 def test_stable_rate_checker(capsys):
-    assert checks.check_stable_rate(0.08)
-    assert checks.check_stable_rate(2 / 25)
-    assert checks.check_stable_rate(0.2, curvatures=(1, 10))
+    assert lesson.check_stable_rate(0.08)
+    assert lesson.check_stable_rate(2 / 25)
+    assert lesson.check_stable_rate(0.2, curvatures=(1, 10))
     assert "✅" in capsys.readouterr().out
     for wrong in (None, "fast", 0.1, 0.2, 1.0, -0.08):
-        assert not checks.check_stable_rate(wrong)
-    assert not checks.check_stable_rate(2.0)
+        assert not lesson.check_stable_rate(wrong)
+    assert not lesson.check_stable_rate(2.0)
     assert "gentle direction" in capsys.readouterr().out
-    assert not checks.check_stable_rate(0.04)
+    assert not lesson.check_stable_rate(0.04)
     assert "lands exactly on the bottom" in capsys.readouterr().out
 
 
 def test_stable_rate_checker_agrees_with_descent():
     """Just below the rate the checker accepts, descent on that bowl converges; just above, it diverges."""
-    below = widgets.descent_path(0.079, steps=200, curvatures=(1.0, 25.0))[1]
-    above = widgets.descent_path(0.081, steps=200, curvatures=(1.0, 25.0))[1]
+    below = lesson.descent_path(0.079, steps=200, curvatures=(1.0, 25.0))[1]
+    above = lesson.descent_path(0.081, steps=200, curvatures=(1.0, 25.0))[1]
     assert below[-1] < below[0] < above[-1]
 
 
 def test_onecycle_start_checker(capsys):
-    assert checks.check_onecycle_start(0.004)
-    assert checks.check_onecycle_start(0.1 / 25)
-    assert checks.check_onecycle_start(0.002, max_lr=0.05)
+    assert lesson.check_onecycle_start(0.004)
+    assert lesson.check_onecycle_start(0.1 / 25)
+    assert lesson.check_onecycle_start(0.002, max_lr=0.05)
     assert "0.1 / 25 = 0.004" in capsys.readouterr().out
     for wrong in (None, "0.004x", 0.01, 0.0, 0.04):
-        assert not checks.check_onecycle_start(wrong)
-    assert not checks.check_onecycle_start(0.1)
+        assert not lesson.check_onecycle_start(wrong)
+    assert not lesson.check_onecycle_start(0.1)
     assert "That is the peak" in capsys.readouterr().out
 
 
 def test_scaled_rate_checker(capsys):
-    assert checks.check_scaled_rate(0.04)
-    assert checks.check_scaled_rate(0.01 * 256 / 64)
-    assert checks.check_scaled_rate(0.2, base_lr=0.1, base_batch=32, new_batch=64)
+    assert lesson.check_scaled_rate(0.04)
+    assert lesson.check_scaled_rate(0.01 * 256 / 64)
+    assert lesson.check_scaled_rate(0.2, base_lr=0.1, base_batch=32, new_batch=64)
     assert "✅" in capsys.readouterr().out
     for wrong, hint in ((0.0025, "wrong way"), (0.02, "square-root"), (0.01, "fewer steps"),
                         (None, "same factor"), (0.4, "same factor")):
-        assert not checks.check_scaled_rate(wrong)
+        assert not lesson.check_scaled_rate(wrong)
         assert hint in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("lr, verdict", [(0.001, "crawls"), (0.02, "crawls"), (0.1, "converges"),
                                          (0.18, "zig-zags"), (0.21, "diverges"), (1.0, "diverges")])
 def test_descent_summary_verdicts(lr, verdict, capsys):
-    result = widgets.descent_summary(lr)
+    result = lesson.descent_summary(lr)
     assert result["verdict"] == verdict
     assert capsys.readouterr().out.strip() == (f"learning rate {lr:.3g}: loss {result['first_loss']:.3g} -> "
                                                f"{result['last_loss']:.3g} after 30 steps ({verdict})")
@@ -67,9 +67,9 @@ def test_descent_summary_verdicts(lr, verdict, capsys):
 
 
 def test_descent_path_follows_the_update_rule():
-    points, losses = widgets.descent_path(0.05, steps=3)
-    x0, y0 = widgets.BOWL_START
-    a, b = widgets.BOWL_CURVATURES
+    points, losses = lesson.descent_path(0.05, steps=3)
+    x0, y0 = lesson.BOWL_START
+    a, b = lesson.BOWL_CURVATURES
     expected = torch.tensor([[x0 * (1 - 0.05 * a) ** k, y0 * (1 - 0.05 * b) ** k] for k in range(4)],
                             dtype=torch.float64)
     assert torch.allclose(points, expected)
@@ -77,8 +77,8 @@ def test_descent_path_follows_the_update_rule():
 
 
 def test_descent_summary_text_changes_with_the_rate(capsys):
-    widgets.descent_summary(0.01)
-    widgets.descent_summary(0.5)
+    lesson.descent_summary(0.01)
+    lesson.descent_summary(0.5)
     first, second = capsys.readouterr().out.splitlines()
     assert first != second and "crawls" in first and "diverges" in second
 
@@ -86,22 +86,22 @@ def test_descent_summary_text_changes_with_the_rate(capsys):
 @pytest.mark.parametrize("lr", [0, -1, None, "fast", math.nan])
 def test_descent_path_rejects_bad_rates(lr):
     with pytest.raises(ValueError, match="learning rate must be a positive number"):
-        widgets.descent_path(lr)
+        lesson.descent_path(lr)
 
 
 def test_descent_path_rejects_bad_steps():
     with pytest.raises(ValueError, match="steps must be a positive whole number"):
-        widgets.descent_path(0.1, steps=0)
+        lesson.descent_path(0.1, steps=0)
 
 
 def test_descent_explorer_has_a_log_slider_and_redraws(capsys):
-    explorer = widgets.make_descent_explorer()
+    explorer = lesson.make_descent_explorer()
     slider = explorer.children[0]
     assert type(slider).__name__ == "FloatLogSlider" and slider.description == "learning rate"
     assert not slider.continuous_update and slider.base == 10 and (slider.min, slider.max) == (-3, 0)
     slider.value = 0.5                                  # what a student's drag does
     assert explorer.result is None                      # the callback draws and returns nothing
-    assert widgets.descent_summary(slider.value)["verdict"] == "diverges"
+    assert lesson.descent_summary(slider.value)["verdict"] == "diverges"
 
 
 def blobs(count=512, seed=0):

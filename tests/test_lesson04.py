@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import utils
-from utils import checks, widgets
+from utils import lesson04 as lesson
 
 # --- Exercise 1: early stopping by hand ---
 
@@ -18,7 +18,7 @@ from utils import checks, widgets
     ([0.9, 0.8, 0.7, 0.95], 1, (2, 1)),                                   # patience 1 stops at once
 ])
 def test_early_stopping_epochs(val_acc, patience, expected):
-    assert checks.early_stopping_epochs(val_acc, patience) == expected
+    assert lesson.early_stopping_epochs(val_acc, patience) == expected
 
 
 def test_early_stopping_epochs_agrees_with_fit(monkeypatch):
@@ -28,15 +28,15 @@ def test_early_stopping_epochs_agrees_with_fit(monkeypatch):
     monkeypatch.setattr(utils.training, "evaluate", lambda model, loader: (0.0, next(accuracies)))
     loader = utils.TensorLoader(torch.randn(8, 2), torch.randint(0, 2, (8,)), batch_size=4)
     history = utils.fit(torch.nn.Linear(2, 2), loader, loader, epochs=7, patience=3, progress=False)
-    assert len(history["val_acc"]) == checks.early_stopping_epochs(scripted, 3)[0] == 5
+    assert len(history["val_acc"]) == lesson.early_stopping_epochs(scripted, 3)[0] == 5
 
 
 def test_early_stopping_checker(capsys):
-    assert checks.check_early_stopping((8, 5))
-    assert checks.check_early_stopping([8.0, 5.0])
+    assert lesson.check_early_stopping((8, 5))
+    assert lesson.check_early_stopping([8.0, 5.0])
     assert "✅" in capsys.readouterr().out
     for wrong in (None, 8, "8, 5", (5, 8), (8, 6), (9, 9), (8, 9), (7, 5), (8, 5.5), (8, 5, 1)):
-        assert not checks.check_early_stopping(wrong)
+        assert not lesson.check_early_stopping(wrong)
     assert "❌" in capsys.readouterr().out
 
 
@@ -48,41 +48,41 @@ def test_early_stopping_checker(capsys):
     (None, "two whole numbers"),
 ])
 def test_early_stopping_checker_hints(capsys, wrong, words):
-    assert not checks.check_early_stopping(wrong)
+    assert not lesson.check_early_stopping(wrong)
     assert words in capsys.readouterr().out
 
 
 def test_early_stopping_checker_computes_its_answer():
-    assert checks.check_early_stopping((4, 1), val_acc=[0.9, 0.8, 0.8, 0.7, 0.99], patience=3)
-    assert not checks.check_early_stopping((8, 5), val_acc=[0.9, 0.8, 0.8, 0.7, 0.99], patience=3)
+    assert lesson.check_early_stopping((4, 1), val_acc=[0.9, 0.8, 0.8, 0.7, 0.99], patience=3)
+    assert not lesson.check_early_stopping((8, 5), val_acc=[0.9, 0.8, 0.8, 0.7, 0.99], patience=3)
 
 # --- Exercise 2: diagnose runs ---
 
 
 def test_diagnose_rule():
-    assert checks.diagnose(1.0, 0.74) == "overfitting"
-    assert checks.diagnose(0.66, 0.65) == "underfitting"
-    assert checks.diagnose(0.92, 0.89) == "good fit"
-    assert checks.diagnose(0.70, 0.55) == "overfitting"   # the gap is checked first
+    assert lesson.diagnose(1.0, 0.74) == "overfitting"
+    assert lesson.diagnose(0.66, 0.65) == "underfitting"
+    assert lesson.diagnose(0.92, 0.89) == "good fit"
+    assert lesson.diagnose(0.70, 0.55) == "overfitting"   # the gap is checked first
 
 
 def test_diagnosis_checker(capsys):
     right = {"A": "overfitting", "B": "underfitting", "C": "good fit"}
-    assert checks.check_diagnosis(right)
-    assert checks.check_diagnosis({"A": "Overfitting ", "B": "UNDERFITTING", "C": "good fit"})
+    assert lesson.check_diagnosis(right)
+    assert lesson.check_diagnosis({"A": "Overfitting ", "B": "UNDERFITTING", "C": "good fit"})
     assert "✅" in capsys.readouterr().out
     for wrong in (None, "overfitting", {"A": "overfitting"},
                   {"A": "underfitting", "B": "overfitting", "C": "good fit"},
                   {"A": "overfitting", "B": "good fit", "C": "good fit"}):
-        assert not checks.check_diagnosis(wrong)
+        assert not lesson.check_diagnosis(wrong)
     output = capsys.readouterr().out
     assert "Look again at B" in output and "dict" in output
 
 
 def test_diagnosis_checker_uses_the_runs_it_is_given():
     runs = {"x": (0.99, 0.98), "y": (0.5, 0.2)}
-    assert checks.check_diagnosis({"x": "good fit", "y": "overfitting"}, runs)
-    assert not checks.check_diagnosis({"x": "good fit", "y": "underfitting"}, runs)
+    assert lesson.check_diagnosis({"x": "good fit", "y": "overfitting"}, runs)
+    assert not lesson.check_diagnosis({"x": "good fit", "y": "underfitting"}, runs)
 
 # --- Exercise 3: choose by validation ---
 
@@ -93,27 +93,27 @@ RESULTS = {"baseline": {"val_acc": 0.75, "test_acc": 0.754},
 
 
 def test_choice_checker(capsys):
-    assert checks.check_choice("early stopping", RESULTS)
+    assert lesson.check_choice("early stopping", RESULTS)
     assert "✅" in capsys.readouterr().out
-    assert not checks.check_choice("dropout", RESULTS)
+    assert not lesson.check_choice("dropout", RESULTS)
     assert "test" in capsys.readouterr().out      # the test-set winner gets a word about peeking
     for wrong in (None, "baseline", "Early stopping", ["early stopping"], 0.76):
-        assert not checks.check_choice(wrong, RESULTS)
+        assert not lesson.check_choice(wrong, RESULTS)
     assert "❌" in capsys.readouterr().out
 
 
 def test_choice_checker_needs_results():
     with pytest.raises(ValueError, match="results table"):
-        checks.check_choice("baseline", {})
+        lesson.check_choice("baseline", {})
 
 # --- Explorer ---
 
 
 def test_train_val_gap_shows_overfitting_shrink_with_data(capsys):
-    few = widgets.train_val_gap(100, 128, steps=150)
+    few = lesson.train_val_gap(100, 128, steps=150)
     line = capsys.readouterr().out
     assert "100 training images, width 128, dropout 0.0: training" in line and "gap" in line
-    many = widgets.train_val_gap(4000, 128, steps=150)
+    many = lesson.train_val_gap(4000, 128, steps=150)
     assert few["train_acc"] >= 0.99 and few["gap"] > 0.2
     assert many["gap"] < few["gap"] - 0.15
     assert len(few["history"]) == 10 and few["history"][-1][0] == 150
@@ -121,15 +121,15 @@ def test_train_val_gap_shows_overfitting_shrink_with_data(capsys):
 
 
 def test_train_val_gap_repeats_and_changes_with_its_controls(capsys):
-    first = widgets.train_val_gap(250, 32, steps=50)
-    assert widgets.train_val_gap(250, 32, steps=50) == first
-    assert widgets.train_val_gap(250, 32, dropout=0.5, steps=50) != first
-    assert widgets.train_val_gap(250, 64, steps=50) != first
+    first = lesson.train_val_gap(250, 32, steps=50)
+    assert lesson.train_val_gap(250, 32, steps=50) == first
+    assert lesson.train_val_gap(250, 32, dropout=0.5, steps=50) != first
+    assert lesson.train_val_gap(250, 64, steps=50) != first
 
 
 def test_train_val_gap_uses_make_loaders_images():
     train, _, _ = utils.make_loaders("fashion_mnist", train_size=250, val_size=1000, seed=0)
-    (rest_x, rest_y), _ = widgets._gap_data("cpu")
+    (rest_x, rest_y), _ = lesson._gap_data("cpu")
     _, (picked_x, _) = utils.split_off(rest_x, rest_y, 250, seed=1)
     assert torch.equal(picked_x, train.images)
 
@@ -143,23 +143,23 @@ def test_train_val_gap_uses_make_loaders_images():
 ])
 def test_train_val_gap_rejects_bad_input(kwargs, words):
     with pytest.raises(ValueError, match=words):
-        widgets.train_val_gap(**kwargs)
+        lesson.train_val_gap(**kwargs)
 
 
 def test_explorer_responds_quickly_to_its_sliders(capsys):
     """Moving a slider retrains and reprints the summary; timed on one thread, so that other work
     on the machine does not inflate the CPU time."""
-    widgets._gap_data("cpu")                              # loads and caches the data, once per session
+    lesson._gap_data("cpu")                              # loads and caches the data, once per session
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         start = time.process_time()
-        explorer = widgets.make_overfitting_explorer()   # draws once, at the default settings
+        explorer = lesson.make_overfitting_explorer()   # draws once, at the default settings
         first = time.process_time() - start
         controls = {child.description: child for child in explorer.children[:-1]}
         assert set(controls) == {"training images", "width", "dropout"}
         start = time.process_time()
-        controls["training images"].value = max(widgets.GAP_SIZES)
+        controls["training images"].value = max(lesson.GAP_SIZES)
         largest = time.process_time() - start
     finally:
         torch.set_num_threads(threads)

@@ -3,22 +3,22 @@
 import pytest
 import torch
 
-from utils import checks, widgets
+from utils import lesson05 as lesson
 
 
 def test_output_size_checker(capsys):
-    assert checks.check_output_size(6)
-    assert checks.check_output_size(6.0)
+    assert lesson.check_output_size(6)
+    assert lesson.check_output_size(6.0)
     assert "✅" in capsys.readouterr().out
     for wrong in (None, 5, 7, 12, 24, "six"):
-        assert not checks.check_output_size(wrong)
+        assert not lesson.check_output_size(wrong)
     assert "padding=1" in capsys.readouterr().out  # 5 is the answer without the padding
 
 
 def test_conv_parameters_checker(capsys):
-    assert checks.check_conv_parameters(16 * 32 * 3 * 3 + 32)
+    assert lesson.check_conv_parameters(16 * 32 * 3 * 3 + 32)
     for wrong in (None, 16 * 32 * 3 * 3, 4640 + 16, 0, "4640x"):
-        assert not checks.check_conv_parameters(wrong)
+        assert not lesson.check_conv_parameters(wrong)
     assert "bias" in capsys.readouterr().out
 
 
@@ -28,7 +28,7 @@ def test_conv_parameters_checker(capsys):
     torch.tensor([[0.0, 0, 0], [1, 1, 1], [-1, -1, -1]]),  # a tensor works too
 ])
 def test_edge_kernel_checker_accepts_horizontal_edge_detectors(kernel):
-    assert checks.check_edge_kernel(kernel)
+    assert lesson.check_edge_kernel(kernel)
 
 
 @pytest.mark.parametrize("kernel", [
@@ -39,19 +39,19 @@ def test_edge_kernel_checker_accepts_horizontal_edge_detectors(kernel):
     [[1, 0, 0], [0, 0, 0], [0, 0, -1]],                  # diagonal
 ])
 def test_edge_kernel_checker_rejects_other_kernels(kernel, capsys):
-    assert not checks.check_edge_kernel(kernel)
+    assert not lesson.check_edge_kernel(kernel)
     assert "❌" in capsys.readouterr().out
 
 
 def test_kernel_feature_map_matches_conv2d_and_prints_summary(capsys):
     image = torch.rand(28, 28)
-    kernel = widgets.KERNEL_PRESETS["vertical edges (Sobel)"]
-    feature_map = widgets.kernel_feature_map(kernel, image[None])
+    kernel = lesson.KERNEL_PRESETS["vertical edges (Sobel)"]
+    feature_map = lesson.kernel_feature_map(kernel, image[None])
     expected = torch.nn.functional.conv2d(image[None, None], torch.tensor(kernel, dtype=torch.float32)[None, None],
                                           padding=1)[0, 0]
     assert torch.allclose(feature_map, expected)
     assert capsys.readouterr().out.startswith("Feature map 28 x 28: min")
-    identity = widgets.kernel_feature_map(widgets.KERNEL_PRESETS["identity"], image)
+    identity = lesson.kernel_feature_map(lesson.KERNEL_PRESETS["identity"], image)
     assert torch.allclose(identity, image)
 
 
@@ -59,14 +59,14 @@ def test_kernel_feature_map_matches_conv2d_and_prints_summary(capsys):
                                            ([[0] * 3] * 3, torch.rand(2, 5, 5))])
 def test_kernel_feature_map_explains_bad_input(kernel, image):
     with pytest.raises(ValueError, match="must be"):
-        widgets.kernel_feature_map(kernel, image)
+        lesson.kernel_feature_map(kernel, image)
 
 
 def test_kernel_explorer_presets_fill_the_boxes_and_edits_switch_to_custom():
-    explorer = widgets.make_kernel_explorer({"noise": torch.rand(28, 28), "zeros": torch.zeros(28, 28)})
+    explorer = lesson.make_kernel_explorer({"noise": torch.rand(28, 28), "zeros": torch.zeros(28, 28)})
     (image_box, preset_box), grid = explorer.children[0].children[0].children, explorer.children[0].children[1]
     values = lambda: [[cell.value for cell in grid.children[3 * r:3 * r + 3]] for r in range(3)]  # noqa: E731
-    assert values() == [[float(v) for v in row] for row in widgets.KERNEL_PRESETS[preset_box.value]]
+    assert values() == [[float(v) for v in row] for row in lesson.KERNEL_PRESETS[preset_box.value]]
     preset_box.value = "sharpen"
     assert values() == [[0, -1, 0], [-1, 5, -1], [0, -1, 0]]
     grid.children[4].value = 4.0

@@ -7,7 +7,7 @@ import torch
 from torchvision.transforms import v2
 
 import utils
-from utils import checks, widgets
+from utils import lesson06 as lesson
 from utils.augment import AugmentedLoader, augment_batch
 
 
@@ -90,14 +90,14 @@ def test_augmented_loader_keeps_labels_and_length():
 # --- checkers ---
 
 def test_check_safe_augmentations(capsys):
-    assert checks.check_safe_augmentations({"c", "d", "e", "g"})
-    assert checks.check_safe_augmentations(["C", "d", "e", "g"])
-    assert not checks.check_safe_augmentations(None)
-    assert not checks.check_safe_augmentations({"c", "d"})
-    assert not checks.check_safe_augmentations({"a", "c", "d", "e", "g"})
-    assert not checks.check_safe_augmentations({"c", "z"})
+    assert lesson.check_safe_augmentations({"c", "d", "e", "g"})
+    assert lesson.check_safe_augmentations(["C", "d", "e", "g"])
+    assert not lesson.check_safe_augmentations(None)
+    assert not lesson.check_safe_augmentations({"c", "d"})
+    assert not lesson.check_safe_augmentations({"a", "c", "d", "e", "g"})
+    assert not lesson.check_safe_augmentations({"c", "z"})
     capsys.readouterr()
-    assert not checks.check_safe_augmentations({"b", "c"})
+    assert not lesson.check_safe_augmentations({"b", "c"})
     assert "a 6 turned by 180 degrees is a 9" in capsys.readouterr().out
 
 
@@ -113,45 +113,45 @@ def test_check_random_flip():
         batch[:] = right(batch, p)
         return batch
 
-    assert checks.check_random_flip(right)
-    assert not checks.check_random_flip(None)
-    assert not checks.check_random_flip(one_coin)
-    assert not checks.check_random_flip(lambda batch, p: batch.flip(-2) if p else batch)
-    assert not checks.check_random_flip(lambda batch, p: batch.flip(-1))
-    assert not checks.check_random_flip(lambda batch, p: 1 / 0)
-    assert not checks.check_random_flip(in_place)
+    assert lesson.check_random_flip(right)
+    assert not lesson.check_random_flip(None)
+    assert not lesson.check_random_flip(one_coin)
+    assert not lesson.check_random_flip(lambda batch, p: batch.flip(-2) if p else batch)
+    assert not lesson.check_random_flip(lambda batch, p: batch.flip(-1))
+    assert not lesson.check_random_flip(lambda batch, p: 1 / 0)
+    assert not lesson.check_random_flip(in_place)
 
 
 def test_check_shift_theta():
-    assert checks.check_shift_theta([[1, 0, -0.5], [0, 1, 0]])
-    assert checks.check_shift_theta(torch.tensor([[1.0, 0.0, -14 / 28], [0.0, 1.0, 0.0]]))
-    assert not checks.check_shift_theta(None)
-    assert not checks.check_shift_theta([[1, 0, 0.5], [0, 1, 0]])
-    assert not checks.check_shift_theta([[1, 0, -0.25], [0, 1, 0]])
-    assert not checks.check_shift_theta([[1, 0, 0], [0, 1, -0.5]])
+    assert lesson.check_shift_theta([[1, 0, -0.5], [0, 1, 0]])
+    assert lesson.check_shift_theta(torch.tensor([[1.0, 0.0, -14 / 28], [0.0, 1.0, 0.0]]))
+    assert not lesson.check_shift_theta(None)
+    assert not lesson.check_shift_theta([[1, 0, 0.5], [0, 1, 0]])
+    assert not lesson.check_shift_theta([[1, 0, -0.25], [0, 1, 0]])
+    assert not lesson.check_shift_theta([[1, 0, 0], [0, 1, -0.5]])
 
 
 # --- explorer ---
 
 def test_augmentation_grid_changes_with_strength(capsys):
-    plain = widgets.augmentation_grid("mnist")
+    plain = lesson.augmentation_grid("mnist")
     assert plain["change"] == pytest.approx(0.0, abs=1e-6)
     assert list(plain["rows"]) == ["original", "draw 1", "draw 2", "draw 3"]
     assert plain["rows"]["original"].shape == (10, 1, 28, 28)
-    strong = widgets.augmentation_grid("mnist", flip=0.5, degrees=30, shift=0.1)
+    strong = lesson.augmentation_grid("mnist", flip=0.5, degrees=30, shift=0.1)
     assert strong["change"] > 0.05
     out = capsys.readouterr().out
     assert "mnist: flip 50%, rotate ±30°" in out and "pixels changed by" in out
-    again = widgets.augmentation_grid("mnist", flip=0.5, degrees=30, shift=0.1)
+    again = lesson.augmentation_grid("mnist", flip=0.5, degrees=30, shift=0.1)
     assert math.isclose(again["change"], strong["change"])
-    other = widgets.augmentation_grid("mnist", flip=0.5, degrees=30, shift=0.1, seed=1)
+    other = lesson.augmentation_grid("mnist", flip=0.5, degrees=30, shift=0.1, seed=1)
     assert not math.isclose(other["change"], strong["change"])
     with pytest.raises(ValueError, match="degrees"):
-        widgets.augmentation_grid("mnist", degrees=400)
+        lesson.augmentation_grid("mnist", degrees=400)
 
 
 def test_augmentation_explorer_builds(monkeypatch):
-    monkeypatch.setattr(widgets, "display", lambda *args: None)
-    explorer = widgets.make_augmentation_explorer()
+    monkeypatch.setattr(lesson, "display", lambda *args: None)
+    explorer = lesson.make_augmentation_explorer()
     names = {child.description for child in explorer.children if hasattr(child, "description")}
     assert {"dataset", "flip chance", "rotate ±°", "zoom ±", "shift ±", "brightness ±", "new draw"} <= names

@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 import utils
-from utils import checks, data, widgets
+from utils import data
+from utils import lesson07 as lesson
 from utils.models import CheckpointError, load_checkpoint
 
 CHECKPOINT = data.DATA_DIR / "checkpoints" / "mnist_0to4_cnn.pt"
@@ -129,40 +130,40 @@ def test_pretraining_script_keeps_and_relabels_the_chosen_digits():
 def test_conv_share_checker():
     model = utils.make_cnn(classes=5)
     share = utils.count_parameters(model[:9]) / utils.count_parameters(model)
-    assert checks.check_conv_share(share)
-    assert checks.check_conv_share(round(share, 3))
+    assert lesson.check_conv_share(share)
+    assert lesson.check_conv_share(round(share, 3))
     for wrong in (None, "0.02", 100 * share, 1 - share, utils.count_parameters(model[:9]), 0.5):
-        assert not checks.check_conv_share(wrong)
+        assert not lesson.check_conv_share(wrong)
 
 
 def test_frozen_conv_checker():
     model = utils.make_cnn(classes=5)
-    assert not checks.check_frozen_conv(model)                       # nothing frozen yet
+    assert not lesson.check_frozen_conv(model)                       # nothing frozen yet
     for p in model[:9].parameters():
         p.requires_grad_(False)
-    assert checks.check_frozen_conv(model)
+    assert lesson.check_frozen_conv(model)
     model[9].weight.requires_grad_(False)
-    assert not checks.check_frozen_conv(model)                       # froze part of the head too
+    assert not lesson.check_frozen_conv(model)                       # froze part of the head too
     for p in model.parameters():
         p.requires_grad_(False)
-    assert not checks.check_frozen_conv(model)                       # froze everything
-    assert not checks.check_frozen_conv(None)
-    assert not checks.check_frozen_conv(nn.Linear(3, 3))
+    assert not lesson.check_frozen_conv(model)                       # froze everything
+    assert not lesson.check_frozen_conv(None)
+    assert not lesson.check_frozen_conv(nn.Linear(3, 3))
 
 
 def test_new_head_checker(checkpoint, capsys):
     model = utils.make_cnn(classes=5)
     load_checkpoint(CHECKPOINT, model=model)
     model[-1] = nn.Linear(128, 3)
-    assert checks.check_new_head(model, checkpoint)
-    assert not checks.check_new_head(None, checkpoint)
+    assert lesson.check_new_head(model, checkpoint)
+    assert not lesson.check_new_head(None, checkpoint)
     fresh = utils.make_cnn(classes=3)                                # right shape, lost the pretrained weights
-    assert not checks.check_new_head(fresh, checkpoint)
+    assert not lesson.check_new_head(fresh, checkpoint)
     assert "lost their pretrained weights" in capsys.readouterr().out
     model[-1] = nn.Linear(128, 5)                                    # kept the old number of classes
-    assert not checks.check_new_head(model, checkpoint)
+    assert not lesson.check_new_head(model, checkpoint)
     with pytest.raises(ValueError, match="dict utils.load_checkpoint returned"):
-        checks.check_new_head(model, None)
+        lesson.check_new_head(model, None)
 
 
 # --- explorer logic ---
@@ -174,7 +175,7 @@ def features(checkpoint):
     images, labels = pretrain_script().digits(*utils.load_tensors("mnist", train=False), [5, 6, 7, 8, 9])
     (pool_x, pool_y), (test_x, test_y) = data.split_off(images, labels, 1000, seed=0)
     pool_x, pool_y = data.take_per_class(pool_x, pool_y, 20, seed=0)
-    return (widgets.transfer_features(model, pool_x), pool_y, widgets.transfer_features(model, test_x), test_y)
+    return (lesson.transfer_features(model, pool_x), pool_y, lesson.transfer_features(model, test_x), test_y)
 
 
 def test_transfer_features_shapes(features):
@@ -183,19 +184,19 @@ def test_transfer_features_shapes(features):
                                                               "dense": (100, 128)}
     assert len(test["conv"]) == 1000
     with pytest.raises(ValueError, match="needs a utils.make_cnn"):
-        widgets.transfer_features(utils.make_mlp([784, 10])[1:], torch.zeros(2, 784))
+        lesson.transfer_features(utils.make_mlp([784, 10])[1:], torch.zeros(2, 784))
 
 
 def test_label_budget_accuracy_reports_and_reuse_helps(features, capsys):
-    results = {reused: widgets.label_budget_accuracy(*features, per_class=5, reused=reused)
-               for reused in widgets.REUSED_LAYERS}
+    results = {reused: lesson.label_budget_accuracy(*features, per_class=5, reused=reused)
+               for reused in lesson.REUSED_LAYERS}
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and lines[1].startswith("5 labels per class, reusing conv blocks (feature extraction): "
                                                    "test accuracy")
-    accuracy = {widgets.REUSED_LAYERS[k]: v["accuracy"] for k, v in results.items()}
+    accuracy = {lesson.REUSED_LAYERS[k]: v["accuracy"] for k, v in results.items()}
     assert accuracy["conv"] > accuracy["pixels"] + 0.05 and accuracy["conv"] > 0.75
     assert len(results["conv blocks (feature extraction)"]["per_class_accuracy"]) == 5
-    again = widgets.label_budget_accuracy(*features, per_class=5, reused="conv")
+    again = lesson.label_budget_accuracy(*features, per_class=5, reused="conv")
     assert again["accuracy"] == accuracy["conv"]                     # seeded: repeats exactly
 
 
@@ -204,11 +205,11 @@ def test_label_budget_accuracy_reports_and_reuse_helps(features, capsys):
                                              ({"per_class": 5, "reused": "fc"}, "reused must be one of")])
 def test_label_budget_accuracy_rejects_bad_input(features, kwargs, message):
     with pytest.raises(ValueError, match=message):
-        widgets.label_budget_accuracy(*features, **kwargs)
+        lesson.label_budget_accuracy(*features, **kwargs)
 
 
 def test_explorer_widget_offers_budgets_and_reuse_choices(features):
-    explorer = widgets.make_transfer_explorer(*features)
+    explorer = lesson.make_transfer_explorer(*features)
     budget, reused = explorer.children[:2]
     assert budget.options == (1, 2, 5, 10, 20) and budget.value == 5
-    assert list(reused.options) == list(widgets.REUSED_LAYERS)
+    assert list(reused.options) == list(lesson.REUSED_LAYERS)

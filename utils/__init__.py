@@ -6,7 +6,6 @@ import matplotlib
 import torch
 import torchvision
 
-from . import checks, widgets  # exercises (utils.checks.check_...) and explorers (utils.widgets.make_...)
 from .augment import AugmentedLoader, augment_batch, show_augmentations
 from .data import (CLASS_NAMES, DataFileError, TensorLoader, load_dataset, load_tensors,
                    make_loaders, split_off, take_per_class)

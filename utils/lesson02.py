@@ -1,0 +1,54 @@
+"""Lesson 02's exercise checkers, for notebooks/02_the_training_loop.ipynb."""
+
+
+import torch
+
+from .checks import is_close, report
+
+
+def check_cross_entropy(answer, logits=(2.0, 0.5, -1.0), label: int = 1) -> bool:
+    """Exercise 02.1: cross-entropy loss of one example with these logits and true class `label`."""
+    scores = torch.tensor(logits, dtype=torch.float64)
+    expected = torch.nn.functional.cross_entropy(scores.unsqueeze(0), torch.tensor([label])).item()
+    probability = torch.softmax(scores, dim=0)[label].item()
+    hint = "Softmax the logits (exp, then divide by the sum), pick the true class's probability p, answer -log(p)."
+    if is_close(answer, probability, 1e-3):
+        hint = f"That is the probability of the true class, p = {probability:.4f}. The loss is -log(p)."
+    elif is_close(answer, -expected, 1e-3):
+        hint = "Check the sign: the loss is MINUS the log of the probability, so it is positive."
+    elif is_close(answer, expected / torch.log(torch.tensor(10.0)).item(), 1e-3):
+        hint = "That is the base-10 logarithm. Cross-entropy uses the natural log: math.log or torch.log."
+    elif is_close(answer, -(scores[label] / scores.sum()).log().item(), 1e-3):
+        hint = "Exponentiate the logits before dividing by their sum: that is what the softmax does."
+    return report(is_close(answer, expected, 1e-3),
+                  f"The true class gets p = {probability:.4f}, so the loss is -log(p) = {expected:.4f}.", hint)
+
+
+def check_gradient(answer, w: float = 1.0, x: float = 2.0, y: float = 5.0) -> bool:
+    """Exercise 02.2: derivative of f(w) = (w*x - y)**2 with respect to w, at the given point."""
+    weight = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    ((weight * x - y) ** 2).backward()
+    expected = weight.grad.item()
+    hint = "Chain rule: the derivative of (something)**2 is 2 * something * (derivative of something)."
+    if is_close(answer, 2 * (w * x - y), 1e-6):
+        hint = f"Almost: the inner part w*x - y also has a derivative with respect to w, namely x = {x:g}."
+    elif is_close(answer, -expected, 1e-6):
+        hint = "Check the sign: at this w, w*x - y is negative."
+    elif is_close(answer, (w * x - y) ** 2, 1e-6):
+        hint = "That is the value of f itself. The question asks for its derivative df/dw."
+    return report(is_close(answer, expected, 1e-6),
+                  f"df/dw = 2(wx - y) * x = {expected:g}: increasing w lowers f here.", hint)
+
+
+def check_steps_per_epoch(answer, examples: int = 50_000, batch_size: int = 64) -> bool:
+    """Exercise 02.3: number of mini-batch steps in one epoch over `examples` with this batch size."""
+    expected = -(-examples // batch_size)
+    hint = "Divide the number of training images by the batch size, and think about what happens to the rest."
+    if is_close(answer, examples // batch_size):
+        hint = (f"{examples:,} / {batch_size} leaves {examples % batch_size} images over: they make one more, "
+                "smaller batch, and that is a step too.")
+    elif is_close(answer, examples / batch_size):
+        hint = "Steps are whole numbers: round to a whole number of batches (up or down?)."
+    return report(is_close(answer, expected),
+                  f"{examples:,} / {batch_size} = {examples / batch_size:g}, so {expected} steps "
+                  f"(the last batch has {examples - (expected - 1) * batch_size} images).", hint)

@@ -1,0 +1,211 @@
+"""Lesson 04's exercise checkers and explorer, for notebooks/04_overfitting.ipynb."""
+
+import functools
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import torch
+from IPython.display import display
+
+from .checks import report
+from .data import load_tensors, split_off
+from .models import make_mlp
+from .plotting import COLORS
+from .training import evaluate, set_seed
+
+
+def early_stopping_epochs(val_acc, patience: int) -> tuple[int, int]:
+    """Return (last epoch trained, epoch whose weights are kept), counting from 1, as utils.fit does it."""
+    best, best_epoch, waited = float("-inf"), 0, 0
+    for epoch, accuracy in enumerate(val_acc, start=1):
+        if accuracy > best:                       # only a strict improvement resets the count
+            best, best_epoch, waited = accuracy, epoch, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return epoch, best_epoch
+    return len(val_acc), best_epoch
+
+
+def _whole_pair(answer) -> tuple[int, int] | None:
+    """Return `answer` as a pair of whole numbers, or None if it is not one."""
+    try:
+        first, second = answer
+        if float(first) != int(first) or float(second) != int(second):
+            return None
+        return int(first), int(second)
+    except (TypeError, ValueError):
+        return None
+
+
+def check_early_stopping(answer, val_acc=(0.62, 0.70, 0.73, 0.72, 0.75, 0.75, 0.74, 0.73, 0.77),
+                         patience: int = 3) -> bool:
+    """Exercise 04.1: (the epoch where early stopping stops, the epoch whose weights it restores)."""
+    stop, best = early_stopping_epochs(val_acc, patience)
+    pair = _whole_pair(answer)
+    hint = ("Answer with two whole numbers in parentheses, (stop epoch, restored epoch), e.g. (4, 2). "
+            "Walk through the list epoch by epoch, counting epochs since the last new best.")
+    if pair is not None:
+        guess_stop, guess_best = pair
+        ties_count = early_stopping_epochs([a + 1e-9 * i for i, a in enumerate(val_acc)], patience)
+        overall_best = max(range(len(val_acc)), key=lambda i: (val_acc[i], -i)) + 1
+        if pair == (stop, best):
+            hint = ""
+        elif pair == ties_count:
+            hint = ("A tie is not an improvement: the counter resets only when validation accuracy "
+                    "beats the best so far, as in utils.fit (`val_acc > best_acc`).")
+        elif guess_best == overall_best and overall_best > stop:
+            hint = (f"Epoch {overall_best} is the best of the whole list, but training stops before it: "
+                    "early stopping cannot restore an epoch it never trained.")
+        elif guess_stop == stop:
+            hint = ("The stop epoch is right. The weights restored are those of the epoch with the best "
+                    "validation accuracy among the epochs trained.")
+        elif guess_best == best:
+            hint = (f"The restored epoch is right. Training stops once {patience} epochs in a row "
+                    "have brought no new best: count them after the best epoch.")
+    return report(pair == (stop, best),
+                  f"It trains up to epoch {stop} ({patience} epochs without a new best after epoch {best}) "
+                  f"and restores the weights of epoch {best}.", hint)
+
+
+OVERFITTING_GAP = 0.10     # a training-validation gap above this many points (as a fraction) is overfitting
+UNDERFITTING_BELOW = 0.80  # a training accuracy below this (with a small gap) is underfitting, here
+
+
+def diagnose(train_acc: float, val_acc: float) -> str:
+    """Return 'overfitting', 'underfitting' or 'good fit' for a run, by the rule of exercise 04.2."""
+    if train_acc - val_acc > OVERFITTING_GAP:
+        return "overfitting"
+    if train_acc < UNDERFITTING_BELOW:
+        return "underfitting"
+    return "good fit"
+
+
+def check_diagnosis(answer, runs=None) -> bool:
+    """Exercise 04.2: {run name: 'overfitting' | 'underfitting' | 'good fit'} for runs of (train acc, val acc)."""
+    runs = runs or {"A": (1.00, 0.74), "B": (0.66, 0.65), "C": (0.92, 0.89)}
+    expected = {name: diagnose(*accuracies) for name, accuracies in runs.items()}
+    if not isinstance(answer, dict) or set(answer) != set(runs):
+        return report(False, "", f"Answer with a dict that names every run, e.g. "
+                      f"{{{', '.join(repr(name) + ': ...' for name in runs)}}}, each value one of "
+                      "'overfitting', 'underfitting' or 'good fit'.")
+    wrong = [name for name in runs if str(answer[name]).strip().lower() != expected[name]]
+    hint = ""
+    if wrong:
+        name = wrong[0]
+        train_acc, val_acc = runs[name]
+        hint = (f"{len(runs) - len(wrong)} of {len(runs)} right. Look again at {name}: training "
+                f"{train_acc:.0%}, validation {val_acc:.0%}. First compare the two (is the gap more than "
+                f"{OVERFITTING_GAP:.0%}?), then ask whether training accuracy itself is high.")
+    return report(not wrong, "A big gap means memorising (overfitting); a small gap at a low training "
+                  "accuracy means the model cannot even fit its training data (underfitting).", hint)
+
+
+def check_choice(answer, results: dict) -> bool:
+    """Exercise 04.3: the name of the run with the best validation accuracy, among `results`' rows."""
+    if not results:
+        raise ValueError("check_choice needs the results table: a dict {name: {'val_acc': ..., 'test_acc': ...}}.")
+    best_val = max(row["val_acc"] for row in results.values())
+    winners = [name for name, row in results.items() if row["val_acc"] == best_val]
+    best_test = max(results, key=lambda name: results[name]["test_acc"])
+    hint = f"Answer with one of the names: {', '.join(repr(name) for name in results)}."
+    if isinstance(answer, str) and answer in results:
+        hint = "Compare the rows' validation accuracy: that is the number a choice may look at."
+        if answer == best_test and answer not in winners:
+            hint = ("That row has the best *test* accuracy. Choosing by the test set turns it into a second "
+                    "validation set, and its score stops being an honest estimate. Choose by validation.")
+    return report(answer in winners,
+                  f"{answer!r} has the best validation accuracy ({best_val:.1%}). Its test accuracy "
+                  f"({results[winners[0]]['test_acc']:.1%}) is the honest estimate you report, once.", hint)
+
+
+GAP_SIZES = (50, 100, 250, 500, 1000, 2000, 4000)   # training-set sizes the explorer offers
+GAP_WIDTHS = (8, 16, 32, 64, 128, 256, 512)          # hidden-layer widths it offers
+
+
+@functools.lru_cache(maxsize=2)
+def _gap_data(device: str) -> tuple:
+    """Return ((rest_x, rest_y), (val_x, val_y)): Fashion-MNIST training images with 1,000 held out."""
+    return split_off(*load_tensors("fashion_mnist", train=True, device=device), 1000, seed=0)
+
+
+def train_val_gap(train_size: int, width: int, dropout: float = 0.0, steps: int = 300, seed: int = 0,
+                  device="cpu") -> dict:
+    """Train a [784, width, width, 10] MLP on `train_size` Fashion-MNIST images; return its accuracies.
+
+    Adam (1e-3), batches of 50, `steps` updates whatever the set size. The training images are the
+    ones make_loaders("fashion_mnist", train_size=..., val_size=1000) picks. Prints one line:
+    "250 training images, width 512, dropout 0.0: training 100.0%, validation 75.5%, gap 24.5 points".
+    Returns train_acc, val_acc, gap and history: [(step, train_acc, val_acc), ...] at 10 checkpoints.
+    """
+    if isinstance(train_size, bool) or not isinstance(train_size, int) or not 10 <= train_size <= 59_000:
+        raise ValueError(f"train_size must be a whole number from 10 to 59000; got {train_size!r}.")
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+        raise ValueError(f"width must be a positive whole number, e.g. 512; got {width!r}.")
+    if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be a probability from 0 up to (not including) 1, e.g. 0.5; got {dropout!r}.")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 10:
+        raise ValueError(f"steps must be a whole number of at least 10; got {steps!r}.")
+    (rest_x, rest_y), (val_x, val_y) = _gap_data(str(device))
+    _, (train_x, train_y) = split_off(rest_x, rest_y, train_size, seed=seed + 1)
+    seen_x, seen_y = train_x[:1000], train_y[:1000]       # up to 1,000 training images to score as we go
+    set_seed(seed)
+    model = make_mlp([784, width, width, 10], dropout=float(dropout)).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    history, order = [], torch.empty(0, dtype=torch.long)
+    for step in range(1, steps + 1):
+        if len(order) < 50:                                # a fresh shuffle once the set is used up
+            order = torch.randperm(train_size, device=train_y.device)
+        batch, order = order[:50], order[50:]
+        model.train()
+        loss = torch.nn.functional.cross_entropy(model(train_x[batch]), train_y[batch])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step % (steps // 10) == 0 or step == steps:
+            history.append((step, evaluate(model, [(seen_x, seen_y)])[1], evaluate(model, [(val_x, val_y)])[1]))
+    train_acc = evaluate(model, [(train_x, train_y)])[1]
+    val_acc = history[-1][2]
+    gap = train_acc - val_acc
+    print(f"{train_size} training images, width {width}, dropout {dropout:.1f}: training {train_acc:.1%}, "
+          f"validation {val_acc:.1%}, gap {100 * gap:.1f} points")
+    return {"train_acc": train_acc, "val_acc": val_acc, "gap": gap, "history": history}
+
+
+def show_train_val_gap(train_size: int, width: int, dropout: float = 0.0, device="cpu") -> None:
+    """Print the summary of train_val_gap and draw its accuracy curves and the final gap."""
+    result = train_val_gap(train_size, width, dropout, device=device)
+    steps, train_accs, val_accs = zip(*result["history"])
+    fig, (curve_ax, bar_ax) = plt.subplots(1, 2, figsize=(10, 3.4), gridspec_kw={"width_ratios": [2, 1]})
+    curve_ax.plot(steps, train_accs, "o-", color=COLORS[0], label="training")
+    curve_ax.plot(steps, val_accs, "o--", color=COLORS[1], label="validation")
+    curve_ax.fill_between(steps, val_accs, train_accs, color=COLORS[3], alpha=0.15, label="gap")
+    curve_ax.set(xlabel="weight updates", ylabel="accuracy", ylim=(0, 1.02),
+                 title=f"{train_size} images, width {width}, dropout {dropout:.1f}")
+    curve_ax.legend(loc="lower right", fontsize=8)
+    bars = bar_ax.bar(["training", "validation"], [result["train_acc"], result["val_acc"]],
+                      color=[COLORS[0], COLORS[1]])
+    bar_ax.bar_label(bars, fmt="{:.1%}")
+    bar_ax.set(ylim=(0, 1.1), ylabel="accuracy", title=f"gap: {100 * result['gap']:.1f} points")
+    fig.tight_layout()
+    display(fig)
+    plt.close(fig)
+
+
+def make_overfitting_explorer(device="cpu") -> widgets.Widget:
+    """Return an explorer: sliders for training-set size, model width and dropout that retrain a small MLP.
+
+    Controls: SelectionSlider "training images" (50 to 4000), SelectionSlider "width" (8 to 512),
+    FloatSlider "dropout" (0 to 0.8). Each change retrains (about 1-2 s on a CPU), reprints the line
+    "250 training images, width 512, dropout 0.0: training 100.0%, validation ..%, gap .. points"
+    and redraws the accuracy curves and the train/validation bars.
+    """
+    style = {"description_width": "initial"}
+    size = widgets.SelectionSlider(options=GAP_SIZES, value=250, description="training images",
+                                   continuous_update=False, style=style)
+    width = widgets.SelectionSlider(options=GAP_WIDTHS, value=512, description="width",
+                                    continuous_update=False, style=style)
+    dropout = widgets.FloatSlider(value=0.0, min=0.0, max=0.8, step=0.1, description="dropout",
+                                  continuous_update=False, style=style)
+    return widgets.interactive(show_train_val_gap, train_size=size, width=width, dropout=dropout,
+                               device=widgets.fixed(device))

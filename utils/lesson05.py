@@ -1,0 +1,180 @@
+"""Lesson 05's exercise checkers and explorer, for notebooks/05_convolutional_networks.ipynb."""
+
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import torch
+from IPython.display import display
+
+from .checks import is_close, report
+from .data import load_dataset
+
+
+def check_output_size(answer) -> bool:
+    """Exercise 05.1: side length of a 28 x 28 image after Conv2d(k=5), MaxPool2d(2), Conv2d(k=3, s=2, p=1)."""
+    def side(*layers) -> int:
+        return torch.nn.Sequential(*layers)(torch.zeros(1, 1, 28, 28)).shape[-1]
+    expected = side(torch.nn.Conv2d(1, 1, 5), torch.nn.MaxPool2d(2), torch.nn.Conv2d(1, 1, 3, stride=2, padding=1))
+    no_padding = side(torch.nn.Conv2d(1, 1, 5), torch.nn.MaxPool2d(2), torch.nn.Conv2d(1, 1, 3, stride=2))
+    hint = ("Apply out = floor((n + 2 * padding - kernel) / stride) + 1 one layer at a time "
+            "(max-pooling 2 x 2 is kernel 2, stride 2): 28 -> ? -> ? -> ?.")
+    if is_close(answer, no_padding) and no_padding != expected:
+        hint = "Close: the last convolution has padding=1, which adds one row of zeros on each side."
+    return report(is_close(answer, expected), f"The output is {expected} x {expected}.", hint)
+
+
+def check_conv_parameters(answer) -> bool:
+    """Exercise 05.2: number of trainable parameters of nn.Conv2d(16, 32, kernel_size=3)."""
+    layer = torch.nn.Conv2d(16, 32, kernel_size=3)
+    expected = sum(p.numel() for p in layer.parameters())
+    weights_only = layer.weight.numel()
+    hint = ("Each of the 32 output channels has one 3 x 3 kernel per input channel, "
+            "plus one bias. Multiply it out.")
+    if is_close(answer, weights_only):
+        hint = "Almost: you counted the weights. Each output channel also has one bias."
+    return report(is_close(answer, expected),
+                  f"{weights_only} weights + {layer.bias.numel()} biases = {expected}, "
+                  "whatever the size of the image.", hint)
+
+
+def check_edge_kernel(answer) -> bool:
+    """Exercise 05.3: a 3 x 3 kernel that responds to horizontal edges, but not to flat areas or vertical edges."""
+    try:
+        kernel = torch.as_tensor(answer, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError):
+        kernel = None
+    if kernel is None or kernel.shape != (3, 3):
+        return report(False, "", "Give a 3 x 3 kernel: a list of three rows of three numbers, "
+                                 "e.g. [[1, 2, 3], [4, 5, 6], [7, 8, 9]].")
+    size = kernel.abs().sum().item()
+    if size == 0:
+        return report(False, "", "An all-zero kernel responds to nothing. Give some rows positive "
+                                 "and others negative weights.")
+    step = torch.zeros(8, 8)
+    step[4:] = 1.0                    # dark top half, bright bottom half: a horizontal edge
+
+    def strongest(image: torch.Tensor) -> float:
+        return torch.nn.functional.conv2d(image[None, None], kernel[None, None]).abs().max().item() / size
+
+    flat, vertical, horizontal = strongest(torch.ones(8, 8)), strongest(step.T.contiguous()), strongest(step)
+    if flat > 0.05:
+        return report(False, "", "It responds to a flat, uniform area. Make the weights add up to 0.")
+    if vertical > 0.05:
+        return report(False, "", "It responds to vertical edges (a change from left to right). Make "
+                                 "every column of the kernel add up to 0.")
+    return report(horizontal >= 0.25,
+                  "It lights up at a horizontal edge and stays 0 on flat areas and vertical edges.",
+                  "It barely responds to a horizontal edge. Make the top row differ from the bottom row.")
+
+
+KERNEL_PRESETS = {
+    "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+    "blur (box)": [[1 / 9] * 3] * 3,
+    "blur (Gaussian)": [[1 / 16, 2 / 16, 1 / 16], [2 / 16, 4 / 16, 2 / 16], [1 / 16, 2 / 16, 1 / 16]],
+    "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+    "vertical edges (Sobel)": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+    "horizontal edges (Sobel)": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
+    "outline (Laplacian)": [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
+    "emboss": [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]],
+}
+
+
+def kernel_feature_map(kernel, image: torch.Tensor) -> torch.Tensor:
+    """Return the feature map of a 3 x 3 `kernel` on a 2-D `image` (padding 1: same size); print a summary."""
+    try:
+        kernel = torch.as_tensor(kernel, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(f"The kernel must be 3 x 3 numbers, e.g. [[0, 0, 0], [0, 1, 0], [0, 0, 0]]; "
+                         f"got {kernel!r}.") from error
+    if kernel.shape != (3, 3):
+        raise ValueError(f"The kernel must be 3 x 3 numbers; got shape {tuple(kernel.shape)}.")
+    image = torch.as_tensor(image).detach().float().cpu()
+    if image.ndim == 3 and image.shape[0] == 1:
+        image = image[0]
+    if image.ndim != 2:
+        raise ValueError(f"The image must be 2-D (height x width) or 1 x height x width; "
+                         f"got shape {tuple(image.shape)}.")
+    feature_map = torch.nn.functional.conv2d(image[None, None], kernel[None, None], padding=1)[0, 0]
+    print(f"Feature map {feature_map.shape[0]} x {feature_map.shape[1]}: min {feature_map.min():.2f}, "
+          f"max {feature_map.max():.2f}, mean {feature_map.mean():.2f} (kernel sum {kernel.sum():.2f})")
+    return feature_map
+
+
+def _sample_images() -> dict[str, torch.Tensor]:
+    """Return a few test images (pixels in 0..1) by name: one digit and four pieces of clothing."""
+    digits, clothes = load_dataset("mnist", train=False), load_dataset("fashion_mnist", train=False)
+    picks = {"digit 7": (digits, 0), "ankle boot": (clothes, 0), "trouser": (clothes, 2),
+             "sneaker": (clothes, 9), "bag": (clothes, 18)}
+    return {name: dataset.data[index].float() / 255 for name, (dataset, index) in picks.items()}
+
+
+def make_kernel_explorer(images: dict[str, torch.Tensor] | None = None) -> widgets.Widget:
+    """Return an explorer: pick an image and a preset 3 x 3 kernel, or type the 9 values; see the feature map.
+
+    Controls: Dropdown "image", Dropdown "kernel" (presets and "custom"), nine FloatText boxes
+    (the kernel, row by row). Choosing a preset fills the boxes; editing a box switches the kernel
+    dropdown to "custom". Each change reprints the line "Feature map 28 x 28: min .., max .., mean ..
+    (kernel sum ..)" and redraws the image, the kernel and the feature map.
+    """
+    images = {name: torch.as_tensor(image).detach().float().cpu().reshape(image.shape[-2:])
+              for name, image in (images or _sample_images()).items()}
+    image_box = widgets.Dropdown(options=list(images), description="image")
+    preset_box = widgets.Dropdown(options=[*KERNEL_PRESETS, "custom"], value="vertical edges (Sobel)",
+                                  description="kernel")
+    cells = [widgets.FloatText(value=float(v), step=0.5, layout=widgets.Layout(width="70px"))
+             for row in KERNEL_PRESETS[preset_box.value] for v in row]
+    grid = widgets.GridBox(cells, layout=widgets.Layout(grid_template_columns="repeat(3, 76px)"))
+    out = widgets.Output()
+    filling = False                                   # True while a preset writes into the boxes
+
+    def draw(*_) -> None:
+        kernel = [[cells[3 * r + c].value for c in range(3)] for r in range(3)]
+        image = images[image_box.value]
+        with out:
+            out.clear_output(wait=True)
+            feature_map = kernel_feature_map(kernel, image)
+            fig, axes = plt.subplots(1, 3, figsize=(9, 3.2))
+            axes[0].imshow(image.numpy(), cmap="gray")
+            axes[0].set_title(f"input: {image_box.value}")
+            weight_limit = max(abs(v) for row in kernel for v in row) or 1.0
+            axes[1].imshow(torch.tensor(kernel).numpy(), cmap="RdBu_r", vmin=-2 * weight_limit, vmax=2 * weight_limit)
+            for r in range(3):
+                for c in range(3):
+                    axes[1].text(c, r, f"{kernel[r][c]:.2g}", ha="center", va="center")
+            axes[1].set_title(f"kernel: {preset_box.value}")
+            limit = max(feature_map.abs().max().item(), 1e-6)
+            axes[2].imshow(feature_map.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
+            axes[2].set_title("feature map (red +, blue -)")
+            for ax in axes:
+                ax.set_xticks([]), ax.set_yticks([]), ax.grid(False)
+            fig.tight_layout()
+            display(fig)
+            plt.close(fig)
+
+    def use_preset(change) -> None:
+        nonlocal filling
+        if change["new"] == "custom":
+            return
+        filling = True
+        for cell, value in zip(cells, (v for row in KERNEL_PRESETS[change["new"]] for v in row)):
+            cell.value = float(value)
+        filling = False
+        draw()
+
+    def edit_cell(_) -> None:
+        if filling:
+            return
+        kernel = [[cells[3 * r + c].value for c in range(3)] for r in range(3)]
+        if preset_box.value != "custom" and kernel != [[float(v) for v in row]
+                                                       for row in KERNEL_PRESETS[preset_box.value]]:
+            preset_box.unobserve(use_preset, "value")
+            preset_box.value = "custom"
+            preset_box.observe(use_preset, "value")
+        draw()
+
+    preset_box.observe(use_preset, "value")
+    image_box.observe(draw, "value")
+    for cell in cells:
+        cell.observe(edit_cell, "value")
+    draw()
+    return widgets.VBox([widgets.HBox([widgets.VBox([image_box, preset_box]), grid]), out])

@@ -1,0 +1,182 @@
+"""Lesson 06's exercise checkers and explorer, for notebooks/06_data_augmentation.ipynb."""
+
+import functools
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import torch
+from IPython.display import display
+
+from .augment import augment_batch, check_strengths, show_augmentations
+from .checks import report
+from .data import dataset_key, load_dataset
+
+DIGIT_CHANGES = {
+    "a": "mirror left-right",
+    "b": "rotate by 180 degrees",
+    "c": "shift 2 pixels to the right",
+    "d": "rotate by 10 degrees",
+    "e": "make 20% brighter",
+    "f": "flip upside down",
+    "g": "zoom in by 10%",
+}
+# Why each change that alters a digit's meaning does so (the others keep every digit readable as itself).
+_MEANING_CHANGES = {
+    "a": "a mirrored 2, 3, 7 or 9 is no digit anyone writes (a mirrored 2 looks like a 5 or an S)",
+    "b": "a 6 turned by 180 degrees is a 9, and a 9 a 6",
+    "f": "upside down, a 6 has its loop on top like a 9, and a 7 looks like an L",
+}
+
+
+def check_safe_augmentations(answer) -> bool:
+    """Exercise 06.1: the letters of DIGIT_CHANGES that keep every MNIST digit's label."""
+    expected = set(DIGIT_CHANGES) - set(_MEANING_CHANGES)
+    try:
+        chosen = {str(letter).strip().lower() for letter in answer}
+    except TypeError:
+        chosen = None
+    if not chosen or not chosen <= set(DIGIT_CHANGES):
+        return report(False, "", f"Answer with a set of letters from {', '.join(DIGIT_CHANGES)}, "
+                                 "e.g. {'a', 'c'}.")
+    unsafe = sorted(chosen & set(_MEANING_CHANGES))
+    if unsafe:
+        return report(False, "", f"'{unsafe[0]}' ({DIGIT_CHANGES[unsafe[0]]}) can change the label: "
+                                 f"{_MEANING_CHANGES[unsafe[0]]}.")
+    return report(chosen == expected,
+                  "Small shifts, small rotations, zooms and brightness changes keep a digit's label; "
+                  "flips and large rotations can change it.",
+                  f"All your choices are safe, but {len(expected - chosen)} more change(s) keep the label too.")
+
+
+def check_random_flip(answer) -> bool:
+    """Exercise 06.2: a function random_flip(images, p) that mirrors each image on its own with chance p."""
+    if not callable(answer):
+        return report(False, "", "Pass your function itself, e.g. check_random_flip(random_flip), "
+                                 "without calling it.")
+    generator = torch.Generator().manual_seed(0)
+    images = torch.rand(2000, 1, 6, 6, generator=generator)
+    original = images.clone()
+    mirrored = images.flip(-1)
+    try:
+        none, every, half = answer(images, 0.0), answer(images, 1.0), answer(images, 0.5)
+    except Exception as error:      # a student's function may fail in any way: explain, don't crash
+        return report(False, "", f"Your function raised {type(error).__name__}: {error}")
+    if not torch.equal(images, original):
+        return report(False, "", "Your function changed the input batch in place; return a new tensor.")
+    if not all(isinstance(out, torch.Tensor) and out.shape == images.shape for out in (none, every, half)):
+        return report(False, "", "Return a tensor with the same shape as `images` (N x C x H x W).")
+    if not torch.equal(none, images):
+        return report(False, "", "With p = 0 no image may change.")
+    if torch.equal(every, images.flip(-2)):
+        return report(False, "", "That flips top to bottom (dimension -2); mirror left-right: the last dimension.")
+    if not torch.equal(every, mirrored):
+        return report(False, "", "With p = 1 every image must be mirrored left-right: images.flip(-1).")
+    flipped = (half == mirrored).flatten(1).all(1)
+    kept = (half == images).flatten(1).all(1)
+    if not bool((flipped | kept).all()):
+        return report(False, "", "With p = 0.5 each output must be its input either mirrored or untouched.")
+    share = flipped.float().mean().item()
+    if share in (0.0, 1.0):
+        return report(False, "", "With p = 0.5 all images got the same decision: draw one random number per "
+                                 "image, e.g. torch.rand(len(images)) < p.")
+    return report(0.4 <= share <= 0.6, f"It mirrored {share:.0%} of 2,000 images, each decided on its own.",
+                  f"With p = 0.5 it mirrored {share:.0%} of the images; about half should be.")
+
+
+def check_shift_theta(answer) -> bool:
+    """Exercise 06.3: the 2 x 3 affine_grid matrix that moves a 28 x 28 image 7 pixels to the right."""
+    try:
+        theta = torch.as_tensor(answer, dtype=torch.float32).reshape(1, 2, 3)
+    except (TypeError, ValueError, RuntimeError):
+        return report(False, "", "Give theta as two rows of three numbers, e.g. [[1, 0, 0], [0, 1, 0]].")
+    image = torch.zeros(1, 1, 28, 28)
+    image[0, 0, 6:20, 4:14] = torch.linspace(0.1, 1.0, 10)     # a bar with a left-to-right gradient
+    expected = torch.zeros_like(image)
+    expected[..., 7:] = image[..., :-7]
+
+    def moved(matrix: torch.Tensor) -> torch.Tensor:
+        grid = torch.nn.functional.affine_grid(matrix, [1, 1, 28, 28], align_corners=False)
+        return torch.nn.functional.grid_sample(image, grid, align_corners=False)
+
+    correct = torch.allclose(moved(theta), expected, atol=1e-4)
+    hint = ("theta = [[1, 0, tx], [0, 1, ty]] reads each output pixel from (x + tx, y + ty), in "
+            "coordinates that run from -1 (left edge) to 1 (right edge).")
+    flipped_sign = theta.clone()
+    flipped_sign[0, :, 2] *= -1
+    if not correct and torch.allclose(moved(flipped_sign), expected, atol=1e-4):
+        hint = ("That moves the image to the left: theta says where each output pixel *reads from*, "
+                "so moving the picture right means reading from the left.")
+    elif not correct and theta[0, 0, 2].abs().item() in (0.25, 7.0):
+        hint = "The width is 2 units (-1 to 1), so one pixel is 2/28 units, and 7 pixels are 14/28."
+    return report(correct, "theta = [[1, 0, -0.5], [0, 1, 0]]: each output pixel reads from 7 pixels to its "
+                           "left (7 pixels = 0.5 units of the width's 2).", hint)
+
+
+@functools.lru_cache(maxsize=2)
+def _one_per_class(dataset: str) -> torch.Tensor:
+    """Return the first test image of each class of `dataset`, in class order, as 10 x 1 x 28 x 28 in 0..1."""
+    data = load_dataset(dataset, train=False)
+    firsts = [int((data.targets == label).nonzero()[0]) for label in range(10)]
+    return data.data[firsts].unsqueeze(1).float() / 255
+
+
+def augmentation_grid(dataset: str = "fashion_mnist", flip: float = 0.0, degrees: float = 0.0,
+                      zoom: float = 0.0, shift: float = 0.0, brightness: float = 0.0,
+                      draws: int = 3, seed: int = 0) -> dict:
+    """Augment one test image per class `draws` times with utils.augment_batch; print a summary line.
+
+    Returns {"rows": {"original": images, "draw 1": ..., ...}, "change": mean absolute pixel change
+    (pixels run from 0 to 1)}. The same `seed` gives the same pictures.
+    """
+    strengths = check_strengths({"flip": flip, "degrees": degrees, "zoom": zoom, "shift": shift,
+                                 "brightness": brightness})
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= 10:
+        raise ValueError(f"draws must be a whole number from 1 to 10; got {draws!r}.")
+    key = dataset_key(dataset)
+    images = _one_per_class(key)
+    generator = torch.Generator().manual_seed(seed)
+    rows = {"original": images}
+    for draw in range(1, draws + 1):
+        rows[f"draw {draw}"] = augment_batch(images, **strengths, generator=generator)
+    change = torch.stack([(row - images).abs().mean() for name, row in rows.items() if name != "original"])
+    print(f"{key}: flip {flip:.0%}, rotate ±{degrees:g}°, zoom ±{zoom:.0%}, shift ±{shift:.0%}, "
+          f"brightness ±{brightness:.0%} -> pixels changed by {change.mean():.3f} on average")
+    return {"rows": rows, "change": change.mean().item()}
+
+
+def show_augmentation_grid(dataset: str = "fashion_mnist", flip: float = 0.0, degrees: float = 0.0,
+                           zoom: float = 0.0, shift: float = 0.0, brightness: float = 0.0,
+                           seed: int = 0) -> None:
+    """Print the summary of augmentation_grid and draw its originals above three augmented draws."""
+    result = augmentation_grid(dataset, flip, degrees, zoom, shift, brightness, seed=seed)
+    show_augmentations(result["rows"], title="Top row: one test image per class; below: random augmentations")
+    fig = plt.gcf()
+    display(fig)
+    plt.close(fig)
+
+
+def make_augmentation_explorer() -> widgets.Widget:
+    """Return an explorer: pick a dataset and augmentation strengths, see three random draws of each image.
+
+    Controls: Dropdown "dataset" (fashion_mnist, mnist); FloatSlider "flip chance" (0 to 1),
+    IntSlider "rotate ±°" (0 to 180), FloatSliders "zoom ±", "shift ±", "brightness ±" (0 to 0.5);
+    IntSlider "new draw" (a seed, 0 to 20). Each change reprints the line "fashion_mnist: flip 50%,
+    rotate ±15°, zoom ±10%, shift ±10%, brightness ±20% -> pixels changed by 0.1.. on average" and
+    redraws the grid (10 originals, 3 augmented rows).
+    """
+    style = {"description_width": "initial"}
+
+    def slider(kind, value, low, high, step, label):
+        return kind(value=value, min=low, max=high, step=step, description=label,
+                    continuous_update=False, style=style)
+
+    return widgets.interactive(
+        show_augmentation_grid,
+        dataset=widgets.Dropdown(options=["fashion_mnist", "mnist"], value="fashion_mnist", description="dataset"),
+        flip=slider(widgets.FloatSlider, 0.5, 0, 1, 0.25, "flip chance"),
+        degrees=slider(widgets.IntSlider, 15, 0, 180, 5, "rotate ±°"),
+        zoom=slider(widgets.FloatSlider, 0.1, 0, 0.5, 0.05, "zoom ±"),
+        shift=slider(widgets.FloatSlider, 0.1, 0, 0.5, 0.02, "shift ±"),
+        brightness=slider(widgets.FloatSlider, 0.2, 0, 0.5, 0.05, "brightness ±"),
+        seed=slider(widgets.IntSlider, 0, 0, 20, 1, "new draw"),
+    )

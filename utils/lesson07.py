@@ -1,0 +1,192 @@
+"""Lesson 07's exercise checkers and explorer, for notebooks/07_transfer_learning.ipynb."""
+
+import time
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import torch
+from IPython.display import display
+from torch import nn
+
+from .checks import is_close, report
+from .data import TensorLoader, take_per_class
+from .models import make_cnn
+from .plotting import COLORS
+from .training import fit, predict, set_seed
+
+
+def _conv_cut(model) -> int | None:
+    """Return the index just past a make_cnn model's nn.Flatten() (where its conv blocks end), or None."""
+    if not isinstance(model, torch.nn.Sequential):
+        return None
+    return next((i + 1 for i, layer in enumerate(model) if isinstance(layer, torch.nn.Flatten)), None)
+
+
+def check_conv_share(answer, classes: int = 5) -> bool:
+    """Exercise 07.1: the fraction of utils.make_cnn(classes=5)'s parameters that sit in its conv blocks."""
+    model = make_cnn(classes=classes)
+    cut = _conv_cut(model)
+    conv = sum(p.numel() for p in model[:cut].parameters())
+    total = sum(p.numel() for p in model.parameters())
+    expected = conv / total
+    hint = ("Count the parameters of the layers before nn.Flatten(), e.g. utils.count_parameters(model[:9]), "
+            "and divide by utils.count_parameters(model).")
+    if is_close(answer, 100 * expected, 0.01):
+        hint = "That looks like a percentage: give a fraction between 0 and 1."
+    elif is_close(answer, 1 - expected, 0.001):
+        hint = "That is the share of the dense layers; the question asks about the conv blocks."
+    elif is_close(answer, conv, 0.001):
+        hint = f"That is the number of conv-block parameters; divide it by the total, {total:,}."
+    return report(is_close(answer, expected, 0.001),
+                  f"{conv:,} of {total:,} parameters, {expected:.1%}: the reusable, generic part of this "
+                  "network is tiny; almost all the weights are in the first dense layer.", hint)
+
+
+def check_frozen_conv(model) -> bool:
+    """Exercise 07.2: a make_cnn model whose conv blocks are frozen and whose dense layers still train."""
+    cut = _conv_cut(model)
+    if cut is None:
+        return report(False, "", "Pass the model itself: a utils.make_cnn(...) network (an nn.Sequential "
+                                 "whose conv blocks end with nn.Flatten()).")
+    conv = [p.requires_grad for p in model[:cut].parameters()]
+    dense = [p.requires_grad for p in model[cut:].parameters()]
+    hint = ("Switch off the gradient of every parameter before nn.Flatten(): "
+            "for p in model[:9].parameters(): p.requires_grad_(False).")
+    if not any(dense):
+        hint = "You froze everything: the dense layers must keep learning, they are the part that fits the new task."
+    elif not all(dense):
+        hint = "Some dense-layer parameters are frozen too: only the layers before nn.Flatten() should be."
+    elif any(conv) and not all(conv):
+        hint = "Some conv-block parameters still train: freeze all of them (the batch-norm layers too)."
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    return report(not any(conv) and all(dense),
+                  f"{trainable:,} of {total:,} parameters still train. Remember model.eval() for the frozen "
+                  "blocks too, or batch norm keeps updating its running statistics.", hint)
+
+
+def check_new_head(model, checkpoint: dict, classes: int = 3) -> bool:
+    """Exercise 07.3: the pretrained model with only its last layer replaced, now for `classes` classes."""
+    if not isinstance(model, torch.nn.Sequential) or not isinstance(model[-1], torch.nn.Linear):
+        return report(False, "", "Pass the model itself: the pretrained utils.make_cnn(...) network, with a "
+                                 "new nn.Linear as its last layer.")
+    if not isinstance(checkpoint, dict):
+        raise ValueError(f"checkpoint must be the dict utils.load_checkpoint returned; got {type(checkpoint).__name__}.")
+    weights = checkpoint.get("state_dict", checkpoint)
+    last = f"{len(model) - 1}."
+    own = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
+    kept = all(name in own and own[name].shape == tensor.shape and torch.equal(own[name], tensor.cpu())
+               for name, tensor in weights.items() if not name.startswith(last))
+    outputs = model[-1].out_features
+    hint = (f"Load the checkpoint into utils.make_cnn(classes=5) first, then replace only the last layer: "
+            f"model[-1] = nn.Linear(model[-1].in_features, {classes}).")
+    if kept and outputs != classes:
+        hint = f"The last layer has {outputs} outputs; the new task has {classes} classes."
+    elif not kept and outputs == classes:
+        hint = ("The new last layer is right, but the earlier layers lost their pretrained weights: load the "
+                "checkpoint into the model before replacing its last layer.")
+    return report(kept and outputs == classes,
+                  f"Every layer but the last keeps what it learned; the new last layer maps the "
+                  f"{model[-1].in_features} features to {classes} classes, and it starts from random weights.",
+                  hint)
+
+
+# What the new head sees, by how much of the pretrained model is reused (frozen) in front of it.
+REUSED_LAYERS = {
+    "nothing (raw pixels)": "pixels",
+    "conv blocks (feature extraction)": "conv",
+    "conv blocks + dense layer": "dense",
+}
+BUDGETS = (1, 2, 5, 10, 20, 50, 100)   # labelled examples per class the explorer offers
+
+
+@torch.no_grad()
+def transfer_features(model: nn.Sequential, images: torch.Tensor, batch_size: int = 2048) -> dict[str, torch.Tensor]:
+    """Return {'pixels', 'conv', 'dense'}: the images flattened, after the frozen conv blocks, after the dense layer.
+
+    `model` is a utils.make_cnn network: its conv blocks end at nn.Flatten(), its dense layer is the
+    Linear + ReLU before the last layer.
+    """
+    if not isinstance(model, nn.Sequential) or not any(isinstance(layer, nn.Flatten) for layer in model):
+        raise ValueError("transfer_features needs a utils.make_cnn(...) model: an nn.Sequential whose conv "
+                         "blocks end with nn.Flatten().")
+    cut = next(i for i, layer in enumerate(model) if isinstance(layer, nn.Flatten)) + 1
+    model.eval()
+    conv = torch.cat([model[:cut](batch) for batch in images.split(batch_size)])
+    dense = torch.cat([model[cut:-1](batch) for batch in conv.split(batch_size)])
+    return {"pixels": images.flatten(1), "conv": conv, "dense": dense}
+
+
+def new_head(features: int, classes: int, reused: str) -> nn.Module:
+    """Return a fresh head: one linear layer after the reused dense layer, else a hidden layer of 128 first."""
+    if reused == "dense":
+        return nn.Linear(features, classes)
+    return nn.Sequential(nn.Linear(features, 128), nn.ReLU(), nn.Linear(128, classes))
+
+
+def label_budget_accuracy(train: dict, train_labels: torch.Tensor, test: dict, test_labels: torch.Tensor,
+                          per_class: int, reused: str = "conv", updates: int = 150, seed: int = 0) -> dict:
+    """Train a new head on `per_class` labelled examples per class; return its test accuracy.
+
+    `train` and `test` are transfer_features(...) dicts; `reused` is 'pixels', 'conv' or 'dense' (or a
+    key of REUSED_LAYERS). The head trains for `updates` Adam steps on batches of up to 64 (learning
+    rate 1e-3, or 1e-2 for a single linear layer). Prints one line, e.g. "5 labels per class, reusing
+    conv blocks (feature extraction): test accuracy 87.5% on 4,861 images (head trained in 0.3 s)".
+    Returns accuracy, per_class_accuracy (list) and seconds.
+    """
+    reused = REUSED_LAYERS.get(reused, reused)
+    if reused not in train or reused not in test:
+        raise ValueError(f"reused must be one of {', '.join(REUSED_LAYERS.values())} (or a name in "
+                         f"REUSED_LAYERS); got {reused!r}.")
+    pool = int(torch.bincount(train_labels).min())
+    if isinstance(per_class, bool) or not isinstance(per_class, int) or not 1 <= per_class <= pool:
+        raise ValueError(f"per_class must be a whole number from 1 to {pool} (the examples per class "
+                         f"available); got {per_class!r}.")
+    x, y = take_per_class(train[reused], train_labels, per_class, seed=seed)
+    classes = int(train_labels.max()) + 1
+    set_seed(seed)
+    head = new_head(x.shape[1], classes, reused).to(x.device)
+    loader = TensorLoader(x, y, batch_size=64, shuffle=True)
+    start = time.perf_counter()
+    fit(head, loader, epochs=max(1, round(updates / len(loader))), lr=1e-2 if reused == "dense" else 1e-3,
+        progress=False)
+    seconds = time.perf_counter() - start
+    correct = predict(head, test[reused]) == test_labels
+    accuracy = correct.float().mean().item()
+    per_class_accuracy = [correct[test_labels == c].float().mean().item() for c in range(classes)]
+    name = next(key for key, value in REUSED_LAYERS.items() if value == reused)
+    print(f"{per_class} labels per class, reusing {name}: test accuracy {accuracy:.1%} on "
+          f"{len(test_labels):,} images (head trained in {seconds:.1f} s)")
+    return {"accuracy": accuracy, "per_class_accuracy": per_class_accuracy, "seconds": seconds}
+
+
+def make_transfer_explorer(train: dict, train_labels: torch.Tensor, test: dict, test_labels: torch.Tensor,
+                           class_names: list[str] | None = None) -> widgets.Widget:
+    """Return an explorer: how many labels, and how much of the pretrained model to reuse -> accuracy.
+
+    Controls: SelectionSlider "labels per class" (1 to 100) and Dropdown "reused (frozen) layers"
+    (raw pixels / conv blocks / conv blocks + dense layer). Each change trains a new head (well under
+    a second on a CPU), reprints the line "5 labels per class, reusing ...: test accuracy ..% on ..
+    images (head trained in .. s)" and redraws the per-class accuracy bars.
+    """
+    names = class_names or [str(c) for c in range(int(test_labels.max()) + 1)]
+
+    def show(per_class: int, reused: str) -> None:
+        result = label_budget_accuracy(train, train_labels, test, test_labels, per_class, reused)
+        fig, ax = plt.subplots(figsize=(6.5, 3))
+        bars = ax.bar(names, result["per_class_accuracy"], color=COLORS[0])
+        ax.bar_label(bars, fmt="{:.0%}", fontsize=8)
+        ax.axhline(result["accuracy"], color=COLORS[3], linestyle="--", label=f"all: {result['accuracy']:.1%}")
+        ax.set(ylim=(0, 1.1), xlabel="class", ylabel="test accuracy",
+               title=f"{per_class} labels per class, reusing {reused}")
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+        display(fig)
+        plt.close(fig)
+
+    style = {"description_width": "initial"}
+    budget = widgets.SelectionSlider(options=[b for b in BUDGETS if b <= int(torch.bincount(train_labels).min())],
+                                     value=5, description="labels per class", continuous_update=False, style=style)
+    reused = widgets.Dropdown(options=list(REUSED_LAYERS), value="conv blocks (feature extraction)",
+                              description="reused (frozen) layers", style=style)
+    return widgets.interactive(show, per_class=budget, reused=reused)
