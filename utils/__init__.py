@@ -1,6 +1,7 @@
 """Helpers shared by the Deep Learning Basics notebooks. Read them: every function is short."""
 
 import platform
+import sys
 
 import matplotlib
 import torch
@@ -11,8 +12,8 @@ from .data import (CLASS_NAMES, DataFileError, TensorLoader, load_dataset, load_
                    make_loaders, split_off, take_per_class)
 from .models import CheckpointError, count_parameters, load_checkpoint, make_cnn, make_mlp
 from .plotting import COLORS, plot_confusion_matrix, plot_history, show_images, use_course_style
-from .training import (TrainingDiverged, evaluate, fit, get_device, predict, set_seed,
-                       train_one_epoch)
+from .seeds import make_generator, seed_offset, set_seed
+from .training import TrainingDiverged, evaluate, fit, get_device, predict, train_one_epoch
 
 
 def setup_notebook(seed: int = 0) -> torch.device:
@@ -24,4 +25,7 @@ def setup_notebook(seed: int = 0) -> torch.device:
           f"torchvision {torchvision.__version__} | matplotlib {matplotlib.__version__}")
     print(f"Device: {device}" + (f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else
                                  " (no GPU found: everything runs on the CPU, as planned)"))
+    if "google.colab" in sys.modules and device.type == "cpu":
+        print("In Colab a free GPU is one menu away: Runtime → Change runtime type → a GPU (e.g. T4), then run "
+              "the notebook again from the top. Without one, every lesson still runs, on the CPU.")
     return device

@@ -8,6 +8,8 @@ from pathlib import Path
 import torch
 from torchvision import datasets
 
+from .seeds import make_generator
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 DATASETS = {"mnist": datasets.MNIST, "fashion_mnist": datasets.FashionMNIST}
@@ -99,7 +101,7 @@ def load_tensors(name: str, train: bool = True, device: torch.device | str = "cp
 def take_per_class(images: torch.Tensor, labels: torch.Tensor, per_class: int,
                    seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Return a random subset with `per_class` examples of every class, shuffled."""
-    generator = torch.Generator().manual_seed(seed)
+    generator = make_generator(seed)
     picks = []
     for label in labels.unique():
         indices = (labels == label).nonzero().squeeze(1).cpu()
@@ -117,7 +119,7 @@ def split_off(images: torch.Tensor, labels: torch.Tensor, count: int,
     """Return ((rest_x, rest_y), (held_x, held_y)): `count` random examples held out, e.g. for validation."""
     if not 0 < count < len(labels):
         raise ValueError(f"Cannot hold out {count} of {len(labels)} examples; pick 0 < count < {len(labels)}.")
-    order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed)).to(labels.device)
+    order = torch.randperm(len(labels), generator=make_generator(seed)).to(labels.device)
     held, rest = order[:count], order[count:]
     return (images[rest], labels[rest]), (images[held], labels[held])
 
@@ -162,7 +164,7 @@ def make_loaders(name: str, batch_size: int = 256, device: torch.device | str = 
     if train_size is not None:
         if not 0 < train_size <= len(train_y):
             raise ValueError(f"train_size must be between 1 and {len(train_y)}, got {train_size}.")
-        order = torch.randperm(len(train_y), generator=torch.Generator().manual_seed(seed + 1))
+        order = torch.randperm(len(train_y), generator=make_generator(seed + 1))
         keep = order[:train_size].to(train_y.device)
         train_x, train_y = train_x[keep], train_y[keep]
     return TensorLoader(train_x, train_y, batch_size, shuffle=True), val, test

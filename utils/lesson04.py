@@ -11,7 +11,8 @@ from .checks import report
 from .data import load_tensors, split_off
 from .models import make_mlp
 from .plotting import COLORS
-from .training import evaluate, set_seed
+from .seeds import set_seed
+from .training import evaluate
 
 
 def early_stopping_epochs(val_acc, patience: int) -> tuple[int, int]:

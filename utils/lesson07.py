@@ -12,7 +12,8 @@ from .checks import is_close, report
 from .data import TensorLoader, take_per_class
 from .models import make_cnn
 from .plotting import COLORS
-from .training import fit, predict, set_seed
+from .seeds import set_seed
+from .training import fit, predict
 
 
 def _conv_cut(model) -> int | None:

@@ -3,11 +3,9 @@
 import copy
 import functools
 import math
-import random
 import time
 from numbers import Real
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
@@ -24,13 +22,6 @@ def get_device() -> torch.device:
     if torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
-
-
-def set_seed(seed: int = 0) -> None:
-    """Seed Python, NumPy and PyTorch so that runs repeat exactly on the CPU."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def check_learning_rate(lr) -> float:
