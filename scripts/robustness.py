@@ -169,7 +169,7 @@ def worst_claims(results: dict) -> list[list]:
                     worst[key] = entry
     rows = []
     for (notebook, cell, comparison), (gap, left, right, variation, message) in sorted(worst.items()):
-        rows.append([notebook, cell, message[:90], f"`{comparison}`", f"{left:.4g} vs {right:.4g}",
+        rows.append([notebook, cell, (message or "")[:90], f"`{comparison}`", f"{left:.4g} vs {right:.4g}",
                      f"{gap:+.3g}", variation])
     return rows
 
