@@ -57,7 +57,8 @@ def test_scaled_rate_checker(capsys):
 
 
 @pytest.mark.parametrize("lr, verdict", [(0.001, "crawls"), (0.02, "crawls"), (0.1, "converges"),
-                                         (0.18, "zig-zags"), (0.21, "diverges"), (1.0, "diverges")])
+                                         (0.18, "converges, zig-zagging"), (0.199, "zig-zags, barely converging"),
+                                         (0.21, "diverges"), (1.0, "diverges")])
 def test_descent_summary_verdicts(lr, verdict, capsys):
     result = lesson.descent_summary(lr)
     assert result["verdict"] == verdict

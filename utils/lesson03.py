@@ -94,20 +94,20 @@ def descent_path(lr: float, steps: int = 30, curvatures: tuple[float, float] = B
 def descent_summary(lr: float, steps: int = 30) -> dict:
     """Run descent_path on the bowl; print one line and return lr, verdict, first and last loss, path.
 
-    Verdicts: "diverges" (loss ends above where it started), "zig-zags" (it jumps across the valley
-    at every step), "crawls" (still above 1% of the starting loss), else "converges".
+    Verdicts: "diverges" (loss ends above where it started); else "crawls" or, when the path jumps
+    across the valley at every step, "zig-zags, barely converging" (still above 1% of the starting
+    loss); else "converges" or "converges, zig-zagging". Zig-zagging is harmless while it dies down.
     """
     points, losses = descent_path(lr, steps)
     first, last = losses[0].item(), losses[-1].item()
     across = points[1:, 1] * points[:-1, 1]          # y times the previous y: negative when y changed sign
+    zig_zags = len(across) > 0 and bool((across < 0).all())
     if not math.isfinite(last) or last >= first:
         verdict = "diverges"
-    elif len(across) and bool((across < 0).all()):
-        verdict = "zig-zags"
     elif last > 0.01 * first:
-        verdict = "crawls"
+        verdict = "zig-zags, barely converging" if zig_zags else "crawls"
     else:
-        verdict = "converges"
+        verdict = "converges, zig-zagging" if zig_zags else "converges"
     print(f"learning rate {lr:.3g}: loss {first:.3g} -> {last:.3g} after {steps} steps ({verdict})")
     return {"lr": lr, "verdict": verdict, "first_loss": first, "last_loss": last,
             "points": points, "losses": losses}
