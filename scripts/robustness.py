@@ -194,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
                 results[(path.stem, variation)] = result
                 verdict = "passed" if not result["failures"] else "FAILED: " + " | ".join(result["failures"])
                 print(f"{variation:>15} | {path.stem}: {result['seconds']:.0f} s, {verdict}", flush=True)
+                if args.json:  # after every notebook, so that a long run can be read while it goes on
+                    args.json.write_text(json.dumps({f"{n} | {v}": r for (n, v), r in results.items()}, indent=1))
     rows = []
     for path in notebooks:
         cells = []
@@ -206,8 +208,6 @@ def main(argv: list[str] | None = None) -> int:
     print("\nEvery comparison a lesson asserts, at its worst across these variations (margin > 0: it held):\n")
     print(markdown_table(["notebook", "cell", "claim", "assert", "worst: left vs right", "margin", "where"],
                          worst_claims(results)))
-    if args.json:
-        args.json.write_text(json.dumps({f"{n} | {v}": r for (n, v), r in results.items()}, indent=1))
     return 0 if all(not r["failures"] for r in results.values()) else 1
 
 
