@@ -20,6 +20,7 @@ PYPROJECT = ROOT / "pyproject.toml"
 URL_LINE = re.compile(r'^Repository = "([^"]*)"$', re.M)
 GITHUB_URL = re.compile(r"^https://github\.com/[\w.-]+/[\w.-]+$")
 COLAB_LINK = re.compile(r"https://colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/main/(notebooks/[\w.-]+\.ipynb)")
+GITHUB_FILE_LINK = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/blob/main/([\w./-]+)")
 
 SETUP_CELL = '''\
 # Setup, the same in every lesson. On your computer it finds the course's folder. In Google Colab it
@@ -69,8 +70,9 @@ def notebooks() -> list[Path]:
 
 
 def repoint_text(text: str, url: str) -> str:
-    """Return `text` with every Colab link re-pointed to repository `url` (each keeps its notebook's path)."""
-    return COLAB_LINK.sub(lambda match: colab_link(url, match.group(1)), text)
+    """Return `text` with every Colab link and link to a file of the course re-pointed to repository `url`."""
+    text = COLAB_LINK.sub(lambda match: colab_link(url, match.group(1)), text)
+    return GITHUB_FILE_LINK.sub(lambda match: f"{url}/blob/main/{match.group(1)}", text)
 
 
 def problems(url: str) -> list[str]:
@@ -92,7 +94,7 @@ def problems(url: str) -> list[str]:
 
 
 def repoint(url: str) -> None:
-    """Write `url` into pyproject.toml, every notebook's badge and setup cell, and the README's Colab links."""
+    """Write `url` into pyproject.toml, every notebook's first two cells (badge, links, setup) and the README."""
     PYPROJECT.write_text(URL_LINE.sub(f'Repository = "{url}"', PYPROJECT.read_text()))
     for path in notebooks():
         notebook = json.loads(path.read_text())

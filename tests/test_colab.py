@@ -44,6 +44,9 @@ def test_repoint_rewrites_every_link_and_keeps_each_notebook_path():
     new = course_url.repoint_text(text, "https://github.com/me/fork")
     assert new.count("github/me/fork/blob/main/notebooks/") == 2
     assert "01_x.ipynb" in new and "02_y.ipynb" in new and "old/course" not in new
+    glossary = course_url.repoint_text("(https://github.com/old/course/blob/main/docs/glossary.md#epoch)",
+                                       "https://github.com/me/fork")
+    assert glossary == "(https://github.com/me/fork/blob/main/docs/glossary.md#epoch)"
 
 
 def test_no_problems_with_the_committed_url():

@@ -13,16 +13,19 @@ from .data import (CLASS_NAMES, DataFileError, TensorLoader, load_dataset, load_
 from .models import CheckpointError, count_parameters, load_checkpoint, make_cnn, make_mlp
 from .plotting import COLORS, plot_confusion_matrix, plot_history, show_images, use_course_style
 from .seeds import make_generator, seed_offset, set_seed
+from .threads import apply_thread_policy
 from .training import TrainingDiverged, evaluate, fit, get_device, predict, train_one_epoch
 
 
 def setup_notebook(seed: int = 0) -> torch.device:
-    """Seed everything, apply the plot style, print versions and device; return the device."""
+    """Seed everything, apply the plot style and thread policy, print versions and device; return the device."""
     set_seed(seed)
     use_course_style()
     device = get_device()
+    threads = apply_thread_policy()
     print(f"Python {platform.python_version()} | torch {torch.__version__} | "
-          f"torchvision {torchvision.__version__} | matplotlib {matplotlib.__version__}")
+          f"torchvision {torchvision.__version__} | matplotlib {matplotlib.__version__} | "
+          f"{threads} CPU thread{'s' if threads > 1 else ''}")
     print(f"Device: {device}" + (f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else
                                  " (no GPU found: everything runs on the CPU, as planned)"))
     if "google.colab" in sys.modules and device.type == "cpu":

@@ -31,8 +31,15 @@ def check_learning_rate(lr) -> float:
     return float(lr)
 
 
+def model_device(model: nn.Module) -> torch.device:
+    """Return the device the model's weights are on (the CPU for a model without weights)."""
+    return next(model.parameters(), torch.empty(0)).device
+
+
 def _check_batch(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Run the model on one batch and return its logits, explaining any shape mismatch."""
+    device = model_device(model)
+    images, labels = images.to(device), labels.to(device)
     try:
         logits = model(images)
     except RuntimeError as error:
@@ -50,39 +57,60 @@ def _check_batch(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -
 
 def train_one_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer,
                     loss_fn=nn.functional.cross_entropy, scheduler=None, epoch: int = 1) -> tuple[float, float]:
-    """Train for one pass over `loader`; return (mean loss, accuracy) on the batches seen."""
+    """Train for one pass over `loader`; return (mean loss, accuracy) on the batches seen.
+
+    The running sums stay on the model's device and are read once, at the end of the epoch: reading
+    a number from a GPU (`.item()`) makes the CPU wait for the GPU, and doing it at every step would
+    leave the GPU idle between steps. So a loss that turns NaN or infinite is caught at the end of
+    the epoch, and the error names the step where it first happened.
+    """
     model.train()
-    total_loss, correct, seen = 0.0, 0, 0
-    for step, (images, labels) in enumerate(loader, start=1):
+    device = model_device(model)
+    step_losses, rates = [], []
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), device=device)
+    seen = 0
+    for images, labels in loader:
+        images, labels = images.to(device), labels.to(device)   # a no-op for the course's in-memory loaders
         logits = model(images)                       # 1. predict
         loss = loss_fn(logits, labels)               # 2-3. compare with the truth, measure the loss
-        if not torch.isfinite(loss):
-            lr = optimizer.param_groups[0]["lr"]
-            raise TrainingDiverged(
-                f"Training diverged: the loss became {loss.item()} at epoch {epoch}, step {step} "
-                f"(learning rate {lr:.3g}). Try a smaller learning rate, e.g. {lr / 10:.3g}.")
         optimizer.zero_grad()
         loss.backward()                              # 4. work out how each weight should change
         optimizer.step()                             #    and adjust the weights
+        rates.append(optimizer.param_groups[0]["lr"])
         if scheduler is not None:
             scheduler.step()
-        total_loss += loss.item() * len(labels)
-        correct += (logits.argmax(1) == labels).sum().item()
+        step_losses.append(loss.detach())
+        loss_sum += loss.detach() * len(labels)
+        correct += (logits.argmax(1) == labels).sum()
         seen += len(labels)
-    return total_loss / seen, correct / seen
+    total_loss, total_correct = torch.stack([loss_sum, correct]).tolist()   # the epoch's one wait for the device
+    if not math.isfinite(total_loss):
+        losses = torch.stack(step_losses)
+        step = int((~torch.isfinite(losses)).nonzero()[0]) + 1
+        lr = rates[step - 1]
+        raise TrainingDiverged(
+            f"Training diverged: the loss became {losses[step - 1].item()} at epoch {epoch}, step {step} "
+            f"(learning rate {lr:.3g}). Try a smaller learning rate, e.g. {lr / 10:.3g}.")
+    return total_loss / seen, total_correct / seen
 
 
 @torch.no_grad()
 def evaluate(model: nn.Module, loader, loss_fn=nn.functional.cross_entropy) -> tuple[float, float]:
     """Return (mean loss, accuracy) of the model over `loader`, in eval mode without gradients."""
     model.eval()
-    total_loss, correct, seen = 0.0, 0, 0
+    device = model_device(model)
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), device=device)
+    seen = 0
     for images, labels in loader:
+        images, labels = images.to(device), labels.to(device)
         logits = model(images)
-        total_loss += loss_fn(logits, labels, reduction="sum").item()
-        correct += (logits.argmax(1) == labels).sum().item()
+        loss_sum += loss_fn(logits, labels, reduction="sum")
+        correct += (logits.argmax(1) == labels).sum()
         seen += len(labels)
-    return total_loss / seen, correct / seen
+    total_loss, total_correct = torch.stack([loss_sum, correct]).tolist()
+    return total_loss / seen, total_correct / seen
 
 
 @torch.no_grad()
