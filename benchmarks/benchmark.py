@@ -13,11 +13,13 @@ Everything runs on utils.get_device(): the GPU when there is one, else the CPU.
 """
 
 import argparse
+import contextlib
 import datetime
 import os
 import platform
 import sys
 import time
+import unittest.mock
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +38,7 @@ EPOCHS = 3
 # memory, fused optimizer step) is how utils works for every lesson.
 COURSE_RECIPE = {"batch_size": 128, "optimizer": "sgd", "lr": 0.2, "schedule": "onecycle",
                  "weight_decay": 1e-3, "label_smoothing": 0.1}
-TARGETS = {"speedup": 5.0, "accuracy": 0.982, "notebook_s": 120.0, "course_s": 600.0}
+TARGETS = {"speedup": 5.0, "accuracy": 0.982, "notebook_s": 60.0, "course_s": 240.0, "explorer_s": 1.0}
 
 
 def synchronize(device: torch.device) -> None:
@@ -134,7 +136,8 @@ def children_cpu_seconds() -> float:
 
 
 def time_notebook(path: Path, timeout: int = 600) -> dict:
-    """Execute a notebook top to bottom in this environment (cwd = its folder); return seconds, CPU seconds, error.
+    """Execute a notebook cell by cell in this environment (cwd = its folder); return its seconds, CPU seconds,
+    error and per-cell seconds [(cell index, seconds, first line), ...].
 
     `timeout` bounds each cell, as nbval's --nbval-cell-timeout does in pyproject.toml.
     """
@@ -147,13 +150,124 @@ def time_notebook(path: Path, timeout: int = 600) -> dict:
                                      resources={"metadata": {"path": str(path.parent)}})
     before = children_cpu_seconds()
     start = time.perf_counter()
-    error = None
-    try:
-        client.execute()
-    except Exception as exc:  # a failing cell is reported in the table, and the next notebook runs
-        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+    error, cells = None, []
+    with client.setup_kernel():
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code":
+                continue
+            cell_start = time.perf_counter()
+            try:
+                client.execute_cell(cell, index)
+            except Exception as exc:  # a failing cell is reported in the table, and the next notebook runs
+                error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+                break
+            finally:
+                first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
+                cells.append((index, time.perf_counter() - cell_start, first_line[:60]))
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "cpu_seconds": children_cpu_seconds() - before, "error": error}
+    return {"seconds": seconds, "cpu_seconds": children_cpu_seconds() - before, "error": error, "cells": cells}
+
+
+def slowest_cells_table(results: dict[str, dict], count: int = 10) -> str:
+    """Return the `count` slowest cells of the whole course, slowest first, as a markdown table."""
+    cells = [(seconds, name, index, line) for name, result in results.items()
+             for index, seconds, line in result.get("cells", [])]
+    slowest = sorted(cells, reverse=True)[:count]
+    rows = [[name, index, f"{seconds:.1f} s", f"`{line}`"] for seconds, name, index, line in slowest]
+    return markdown_table(["notebook", "cell", "wall time", "starts with"], rows)
+
+
+def control_values(control) -> list:
+    """Return up to three values, other than its current one, that an explorer's control can take."""
+    if getattr(control, "options", None):
+        values = [option[1] if isinstance(option, tuple) else option for option in control.options]
+    elif hasattr(control, "base"):                               # FloatLogSlider: value = base ** exponent
+        values = [control.base ** exponent for exponent in (control.min, (control.min + control.max) / 2, control.max)]
+    elif hasattr(control, "min"):
+        middle = (control.min + control.max) / 2
+        values = [control.min, type(control.value)(middle), control.max]
+    else:                                                        # a free number box
+        values = [control.value + 1, control.value - 1]
+    return [value for value in values if value != control.value][:3]
+
+
+def explorer_controls(widget) -> list:
+    """Return the value controls (sliders, dropdowns, number boxes) inside an explorer widget."""
+    import ipywidgets
+
+    if isinstance(widget, ipywidgets.ValueWidget) and not isinstance(widget, ipywidgets.Output):
+        return [widget]
+    return [control for child in getattr(widget, "children", ()) for control in explorer_controls(child)]
+
+
+def explorer_latency(build) -> dict:
+    """Build an explorer with `build()` and change each control as a student would; return build and change seconds.
+
+    Setting a control's value runs the explorer's callback in this process, exactly as a slider move
+    does in the notebook, so each change is timed from the new value to the redrawn figure.
+    """
+    import statistics
+
+    import matplotlib.pyplot as plt
+
+    start = time.perf_counter()
+    explorer = build()
+    built = time.perf_counter() - start
+    changes = []
+    for control in explorer_controls(explorer):
+        for value in control_values(control):
+            start = time.perf_counter()
+            control.value = value
+            changes.append(time.perf_counter() - start)
+        plt.close("all")
+    return {"build": built, "median": statistics.median(changes), "slowest": max(changes), "changes": len(changes)}
+
+
+def transfer_explorer():
+    """Return lesson 07's explorer, built as its notebook builds it (shipped checkpoint, digits 5-9)."""
+    from utils import lesson07
+
+    device = utils.get_device()
+    model = utils.make_cnn(classes=5).to(device)
+    utils.load_checkpoint(utils.data.DATA_DIR / "checkpoints" / "mnist_0to4_cnn.pt", model=model)
+    train_x, train_y = utils.load_tensors("mnist", device=device)
+    test_x, test_y = utils.load_tensors("mnist", train=False, device=device)
+    pool_x, pool_y = utils.take_per_class(train_x[train_y >= 5], train_y[train_y >= 5] - 5, 100, seed=100)
+    test_features = lesson07.transfer_features(model, test_x[test_y >= 5])
+    return lesson07.make_transfer_explorer(lesson07.transfer_features(model, pool_x), pool_y,
+                                           test_features, test_y[test_y >= 5] - 5)
+
+
+def explorers() -> dict:
+    """Return {name: function that builds the explorer}, one per lesson that has one, on utils.get_device()."""
+    from utils import lesson03, lesson04, lesson05, lesson06, lesson08
+
+    device = utils.get_device()
+    return {"03 learning-rate descent": lesson03.make_descent_explorer,
+            "04 overfitting (size, width, dropout)": lambda: lesson04.make_overfitting_explorer(device),
+            "05 kernels": lesson05.make_kernel_explorer,
+            "06 augmentations": lesson06.make_augmentation_explorer,
+            "07 transfer (labels, reused layers)": transfer_explorer,
+            "08 label noise": lambda: lesson08.make_noise_explorer(device)}
+
+
+@contextlib.contextmanager
+def quiet_display():
+    """Within it, the lessons' explorers draw their figures without showing them (there is no notebook here)."""
+    from utils import lesson03, lesson04, lesson05, lesson06, lesson07, lesson08
+
+    with contextlib.ExitStack() as stack:
+        for module in (lesson03, lesson04, lesson05, lesson06, lesson07, lesson08):
+            stack.enter_context(unittest.mock.patch.object(module, "display", lambda *args, **kwargs: None))
+        yield
+
+
+def explorer_table(results: dict[str, dict]) -> str:
+    """Return the explorer latency table: time to build, median and slowest answer to a control change."""
+    rows = [[name, f"{r['build']:.2f} s", r["changes"], f"{r['median']:.2f} s", f"{r['slowest']:.2f} s",
+             mark(r["median"] <= TARGETS["explorer_s"])] for name, r in results.items()]
+    return markdown_table(["explorer", "build", "changes", "median answer", "slowest answer",
+                           f"median ≤ {TARGETS['explorer_s']:.0f} s"], rows)
 
 
 def cpu_model() -> str:
@@ -267,6 +381,17 @@ def main(argv: list[str] | None = None) -> None:
         peak = max(peak_before, *(matmul_peak(device, size) for size in sizes))  # best before and after
         print(f"\n### Time to accuracy on {device_name(device)}\n\n{training_table(conventional, course, peak)}\n",
               flush=True)
+    if not args.only_notebooks:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        latencies = {}
+        for name, build in explorers().items():
+            with quiet_display():
+                latencies[name] = explorer_latency(build)
+            print(f"{name}: median answer {latencies[name]['median']:.2f} s", flush=True)
+        print(f"\n### Explorers on {device_name(utils.get_device())}: a control change, answered\n\n"
+              f"{explorer_table(latencies)}\n", flush=True)
     if not args.skip_notebooks:
         results = {}
         for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
@@ -275,6 +400,7 @@ def main(argv: list[str] | None = None) -> None:
         if results:
             print(f"\n### Whole course on {device_name(utils.get_device())}, every notebook top to bottom\n\n"
                   f"{notebook_table(results)}")
+            print(f"\n### The slowest cells\n\n{slowest_cells_table(results)}")
         else:
             print("No notebooks found in notebooks/.")
 

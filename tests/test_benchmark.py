@@ -90,3 +90,34 @@ def test_describe_puts_a_recipe_into_words():
 def test_machine_description_names_device_and_versions():
     line = benchmark.machine_description(torch.device("cpu"))
     assert line.startswith("Device: cpu") and torch.__version__ in line and "cores" in line
+
+
+def test_time_notebook_times_every_code_cell(tmp_path):
+    path = write_notebook(tmp_path / "cells.ipynb", "import time\ntime.sleep(0.2)", "x = 1")
+    cells = benchmark.time_notebook(path, timeout=60)["cells"]
+    assert [index for index, _, _ in cells] == [0, 1] and cells[0][1] >= 0.2 and cells[0][2] == "import time"
+
+
+def test_slowest_cells_table_lists_the_slowest_first():
+    results = {"a.ipynb": {"cells": [(1, 0.5, "x = 1"), (3, 9.0, "train()")]}, "b.ipynb": {"cells": [(2, 4.0, "y")]}}
+    lines = benchmark.slowest_cells_table(results, count=2).splitlines()
+    assert "a.ipynb" in lines[2] and "9.0 s" in lines[2] and "b.ipynb" in lines[3] and len(lines) == 4
+
+
+def test_control_values_offer_other_values_of_each_kind_of_control():
+    import ipywidgets
+    assert benchmark.control_values(ipywidgets.Dropdown(options=["a", "b", "c"], value="a")) == ["b", "c"]
+    assert benchmark.control_values(ipywidgets.IntSlider(value=5, min=0, max=10)) == [0, 10]
+    assert benchmark.control_values(ipywidgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0)) == \
+        pytest.approx([0.001, 10 ** -1.5, 1.0])
+    assert benchmark.control_values(ipywidgets.FloatText(value=2.0)) == [3.0, 1.0]
+
+
+def test_explorer_latency_changes_every_control(capsys):
+    import ipywidgets
+    seen = []
+    slider = ipywidgets.IntSlider(value=1, min=0, max=4)
+    slider.observe(lambda change: seen.append(change["new"]), "value")
+    result = benchmark.explorer_latency(lambda: ipywidgets.VBox([slider, ipywidgets.Output()]))
+    assert seen == [0, 2, 4] and result["changes"] == 3 and result["median"] >= 0
+    assert "✅" in benchmark.explorer_table({"x": result})
