@@ -156,7 +156,7 @@ class Hub:
                 self.api("DELETE", f"/users/{name}/server")
             except requests.RequestException:
                 pass
-        started += server_processes(names)
+        started += server_processes(names, self.run)
         self.process.terminate()
         try:
             self.process.wait(30)
@@ -185,22 +185,24 @@ class Hub:
             return []
 
 
-def server_processes(names: list[str]) -> list[psutil.Process]:
-    """Return the running Jupyter servers of these students, with their kernels (found by JUPYTERHUB_USER)."""
+def server_processes(names: list[str], run: Path) -> list[psutil.Process]:
+    """Return the running Jupyter servers this run started for these students, with their kernels."""
     found = []
     for process in psutil.process_iter(["cmdline"]):
         try:
-            if any("jupyterhub-singleuser" in part for part in process.info["cmdline"] or []) \
-                    and process.environ().get("JUPYTERHUB_USER") in names:
+            if not any("jupyterhub-singleuser" in part for part in process.info["cmdline"] or []):
+                continue
+            env = process.environ()  # this run's servers: its students, with homes in its folder
+            if env.get("JUPYTERHUB_USER") in names and env.get("HOME", "").startswith(f"{run}/"):
                 found += [process, *process.children(recursive=True)]
         except psutil.Error:
             continue
     return found
 
 
-def server_pid(name: str) -> int | None:
+def server_pid(name: str, run: Path) -> int | None:
     """Return the pid of a student's running Jupyter server, None when there is none."""
-    for process in server_processes([name]):
+    for process in server_processes([name], run):
         if any("jupyterhub-singleuser" in part for part in process.cmdline()):
             return process.pid
     return None
@@ -215,7 +217,7 @@ class Student:
         self.result = {"finished": False, "seconds": 0.0, "peak_rss": 0, "peak_private": 0, "max_rss": None,
                        "cpu_seconds": 0.0,
                        "error": None, "cells_done": 0, "cells": None, "server_s": None, "pull_s": None,
-                       "server_rss": 0, "pid": None}
+                       "server_rss": 0, "pid": None, "threads": None}
 
     def get(self, path: str, **kwargs) -> requests.Response:
         """Return the answer to a GET, as this student, of a path under the hub's URL."""
@@ -246,13 +248,13 @@ class Student:
         while time.monotonic() < self.deadline:
             server = self.hub.api("GET", f"/users/{self.name}").json().get("servers", {}).get("", {})
             if server.get("ready"):
-                self.result["pid"] = server_pid(self.name)
+                self.result["pid"] = server_pid(self.name, self.hub.run)
                 return
             time.sleep(0.5)
         raise TimeoutError("the server did not start before the deadline")
 
     def login(self) -> requests.Session:
-        """Return a browser-like session logged in to the hub as this student (the test-only authenticator takes any password)."""
+        """Return a session logged in to the hub as this student, as a browser is (any password: test-only)."""
         browser = requests.Session()
         browser.get(f"{self.hub.url}/hub/login", timeout=60).raise_for_status()
         form = {"username": self.name, "password": "any", "_xsrf": browser.cookies.get("_xsrf", "")}
@@ -311,21 +313,25 @@ class Student:
                     break
                 self.result["cells_done"] += 1
             self.result.update(finished=True, seconds=time.monotonic() - start)
+            probe = self.execute(channel, "", {"threads": "__import__('torch').get_num_threads()"})
+            self.result["threads"] = probe.get("user_expressions", {}).get("threads", {}).get("data", {}).get(
+                "text/plain")
             if self.result["pid"]:  # the kernel's CPU time now, before its session is closed
-                self.result["cpu_seconds"] = max(self.result["cpu_seconds"], class_load.tree_usage(self.result["pid"])[2])
+                cpu_now = class_load.tree_usage(self.result["pid"])[2]
+                self.result["cpu_seconds"] = max(self.result["cpu_seconds"], cpu_now)
         finally:
             channel.close()
             if not self.result["finished"]:
                 self.result["seconds"] = time.monotonic() - start
 
-    def execute(self, channel, code: str) -> dict:
-        """Run one cell's code in the kernel and return its execute_reply content."""
+    def execute(self, channel, code: str, expressions: dict | None = None) -> dict:
+        """Run one cell's code in the kernel (evaluating `expressions` after it); return its execute_reply content."""
         msg_id = uuid.uuid4().hex
         channel.send(json.dumps({
             "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": self.name,
                        "session": uuid.uuid4().hex, "version": "5.3"},
             "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+            "content": {"code": code, "silent": False, "store_history": True, "user_expressions": expressions or {},
                         "allow_stdin": False, "stop_on_error": True}}))
         while True:
             channel.settimeout(max(1, self.deadline - time.monotonic()))
@@ -358,25 +364,26 @@ def hub_rows(results: list[dict]) -> list[list]:
         wall = f"{result['seconds']:.1f} s" if result["finished"] else f"> {result['seconds']:.0f} s (stopped)"
         rows.append([f"student-{i}", *seconds, "yes" if result["finished"] else "**no**", wall,
                      class_load.megabytes(result["peak_rss"]), class_load.megabytes(result["peak_private"]),
-                     f"{result['cpu_seconds']:.1f} s",
+                     f"{result['cpu_seconds']:.1f} s", result["threads"] or "?",
                      class_load.megabytes(result["server_rss"]), class_load.assert_verdict(result)])
     return rows
 
 
 HUB_HEADER = ["student", "server ready", "nbgitpuller pull", "lesson finished", "lesson wall time",
-              "kernel peak RSS", "kernel peak private", "kernel CPU time", "Jupyter server RSS", "every assert held"]
+              "kernel peak RSS", "kernel peak private", "kernel CPU time",
+              "torch threads in the kernel", "Jupyter server RSS", "every assert held"]
 
 
-def parse_arguments(argv: list[str] | None, default_threads: int) -> argparse.Namespace:
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     """Return the checked command-line arguments (exits with a message saying what is wrong)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=class_load.positive_whole, required=True, help="how many students at once")
     parser.add_argument("--notebook", default="02", help="the lesson's number or name prefix (default 02)")
     parser.add_argument("--timeout-s", type=class_load.positive_number, default=1200.0,
                         help="seconds for the whole run, hub start included; then everything is stopped")
-    parser.add_argument("--threads-per-kernel", type=class_load.parse_threads, default=default_threads, metavar="K",
-                        help=f"DLB_THREADS and OMP_NUM_THREADS for every server's kernels (default {default_threads}), "
-                             "or 'default' for torch's own")
+    parser.add_argument("--threads-per-kernel", type=class_load.parse_threads, default=None, metavar="K",
+                        help="set DLB_THREADS and OMP_NUM_THREADS to K for every server's kernels; by default "
+                             "nothing is set, so the course's thread policy sees JUPYTERHUB_USER and takes 1")
     parser.add_argument("--hub-env", type=Path, default=Path("/tmp/hubenv"),
                         help="the environment with jupyterhub, nbgitpuller and jupyterlab (default /tmp/hubenv)")
     parser.add_argument("--proxy", default="/tmp/chp/node_modules/.bin/configurable-http-proxy",
@@ -394,7 +401,8 @@ def parse_arguments(argv: list[str] | None, default_threads: int) -> argparse.Na
         parser.error(f"no JupyterHub in {args.hub_env}: python3 -m venv {args.hub_env} && "
                      f"{args.hub_env}/bin/pip install jupyterhub nbgitpuller jupyterlab")
     if not shutil.which(args.proxy):
-        parser.error(f"no configurable-http-proxy at {args.proxy}: npm install --prefix /tmp/chp configurable-http-proxy")
+        parser.error(f"no configurable-http-proxy at {args.proxy}: "
+                     "npm install --prefix /tmp/chp configurable-http-proxy")
     return args
 
 
@@ -424,10 +432,10 @@ def run_hub_class(args: argparse.Namespace, run: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     from benchmarks.benchmark import markdown_table  # loads torch: see class_load.main
-    from utils.threads import HUB_THREADS
 
-    args = parse_arguments(argv, HUB_THREADS)
-    print(class_load.machine_line(args.threads_per_kernel), flush=True)
+    args = parse_arguments(argv)
+    print(class_load.machine_line(args.threads_per_kernel, unset="unset (the course's thread policy decides)"),
+          flush=True)
     run = Path(tempfile.mkdtemp(prefix="dlb-hub-"))
     try:
         result = run_hub_class(args, run)
@@ -437,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"nbgitpuller link the students followed: {result['link']}")
     print("\n" + markdown_table(HUB_HEADER, hub_rows(result["students"])))
     print("\n" + class_load.summary_line(result, Path(args.notebook_name).stem + " on JupyterHub",
-                                         args.threads_per_kernel, args.timeout_s, os.cpu_count()))
+                                         args.threads_per_kernel, args.timeout_s, os.cpu_count(),
+                                         unset="the thread policy's threads"))
     if args.keep:
         print(f"The run's folder (homes, hub.log, jupyterhub_config.py): {run}")
     return 0 if all(r["finished"] and not r["error"] for r in result["students"]) else 1

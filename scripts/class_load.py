@@ -49,8 +49,8 @@ sys.path.insert(0, str(ROOT))
 NOTEBOOKS = ROOT / "notebooks"
 SAMPLE_S = 0.2
 THREAD_VARIABLES = ("DLB_THREADS", "OMP_NUM_THREADS")
-# Set on a real hub; cleared for `--threads-per-kernel default`, so that the policy leaves torch's own choice.
-HUB_VARIABLES = ("JUPYTERHUB_USER", "MKL_NUM_THREADS")
+# Also cleared for `--threads-per-kernel default`: on a hub, or with either set, torch would not take its own choice.
+DEFAULT_CLEARS = ("JUPYTERHUB_USER", "MKL_NUM_THREADS")
 
 
 def parse_threads(text: str) -> int | None:
@@ -91,7 +91,7 @@ def positive_whole(text: str) -> int:
 def kernel_environment(base: Mapping[str, str], threads: int | None) -> dict[str, str]:
     """Return the environment the kernels start with: `threads` in DLB_THREADS and OMP_NUM_THREADS, or neither."""
     env = dict(base)
-    for name in THREAD_VARIABLES + (HUB_VARIABLES if threads is None else ()):
+    for name in THREAD_VARIABLES + (DEFAULT_CLEARS if threads is None else ()):
         env.pop(name, None)
     if threads is not None:
         env.update({name: str(threads) for name in THREAD_VARIABLES})
@@ -193,7 +193,7 @@ def collect(messages, results: dict, progress: dict, wait_s: float) -> None:
 
 
 def run_class(path: Path, students: int, env: dict, timeout_s: float) -> dict:
-    """Run `students` kernels on one notebook at once, at most timeout_s; return per-student results and the class peak."""
+    """Run `students` kernels on one notebook at once, at most timeout_s; return their results and the class peak."""
     context = multiprocessing.get_context("spawn")  # a clean process per student, as each would have on a hub
     go, messages = context.Event(), context.Queue()
     workers = [context.Process(target=student, args=(i, str(path), env, timeout_s, go, messages))
@@ -278,17 +278,19 @@ MEMORY_HEADER = ["peak RSS", "peak private", "peak RSS (getrusage)"]
 STUDENT_HEADER = ["student", "finished", "wall time", *MEMORY_HEADER, "CPU time (user+sys)", "every assert held"]
 
 
-def summary_line(run: dict, notebook: str, threads: int | None, timeout_s: float, cores: int | None) -> str:
+def summary_line(run: dict, notebook: str, threads: int | None, timeout_s: float, cores: int | None,
+                 unset: str = "torch's default threads") -> str:
     """Return one line: how many finished and passed, wall times, memory and CPU of the whole class."""
     results = run["students"]
     finished = [r for r in results if r["finished"]]
     passed = [r for r in finished if not r["error"]]
     walls = [r["seconds"] for r in finished]
     cpu = sum(r["cpu_seconds"] for r in results)
-    thread_words = "torch's default threads" if threads is None else f"{threads} thread{'s' * (threads != 1)}"
+    thread_words = unset if threads is None else f"{threads} thread{'s' * (threads != 1)}"
     times = (f"wall time median {statistics.median(walls):.1f} s, max {max(walls):.1f} s" if walls
              else "no kernel finished")
-    return (f"**{len(results)} student{'s' * (len(results) != 1)} × {notebook}, {thread_words} per kernel, {cores} cores:** "
+    students = f"{len(results)} student{'s' * (len(results) != 1)}"
+    return (f"**{students} × {notebook}, {thread_words} per kernel, {cores} cores:** "
             f"{len(finished)}/{len(results)} finished within {timeout_s:g} s, {len(passed)}/{len(results)} with every "
             f"assert held; {times}; per kernel peak RSS up to {megabytes(max(r['peak_rss'] for r in results))}, "
             f"private up to {megabytes(max(r['peak_private'] for r in results))}; all kernels together at most "
@@ -309,11 +311,11 @@ def measure_rows(measured: dict[str, dict]) -> list[list]:
 MEASURE_HEADER = ["notebook, alone", "wall time", *MEMORY_HEADER, "CPU time (user+sys)", "every assert held"]
 
 
-def machine_line(threads: int | None) -> str:
-    """Return one line saying where and when this ran, and the thread setting."""
+def machine_line(threads: int | None, unset: str = "unset (torch's default)") -> str:
+    """Return one line saying where and when this ran, and the thread setting (`unset` when there is none)."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     memory = psutil.virtual_memory()
-    setting = "unset (torch's default)" if threads is None else str(threads)
+    setting = unset if threads is None else str(threads)
     return (f"{os.cpu_count()} cores, {memory.total / 1e9:.1f} GB RAM ({memory.available / 1e9:.1f} GB free), "
             f"Python {sys.version.split()[0]}, {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, "
             f"load average at start {load:.2f}; DLB_THREADS and OMP_NUM_THREADS for the kernels: {setting}")

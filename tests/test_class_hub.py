@@ -1,4 +1,4 @@
-"""The JupyterHub rehearsal's pure parts: the nbgitpuller link, the kernels' environment, the hub's config, its table."""
+"""The JupyterHub rehearsal's pure parts: the nbgitpuller link, the kernels' environment, the config, the table."""
 
 import ast
 from pathlib import Path
@@ -44,10 +44,12 @@ def test_hub_config_listens_on_localhost_only_and_is_python():
 def test_rows_show_server_pull_lesson_and_memory():
     result = {"finished": True, "seconds": 46.5, "peak_rss": 1.19e9, "peak_private": 0.7e9, "max_rss": None,
               "cpu_seconds": 22.8, "error": None, "cells_done": 32, "cells": 32, "server_s": 9.5, "pull_s": 1.4,
-              "server_rss": 152e6, "pid": 1}
-    stopped = {**result, "finished": False, "seconds": 9.0, "cells_done": 7, "server_s": None, "pull_s": None}
+              "server_rss": 152e6, "pid": 1, "threads": "1"}
+    stopped = {**result, "finished": False, "seconds": 9.0, "cells_done": 7, "server_s": None, "pull_s": None,
+               "threads": None}
     rows = class_hub.hub_rows([result, stopped])
-    assert rows[0] == ["student-1", "9.5 s", "1.4 s", "yes", "46.5 s", "1,190 MB", "700 MB", "22.8 s", "152 MB",
-                       "✅ all held"]
+    assert rows[0] == ["student-1", "9.5 s", "1.4 s", "yes", "46.5 s", "1,190 MB", "700 MB", "22.8 s", "1",
+                       "152 MB", "✅ all held"]
     assert rows[1][1:5] == ["-", "-", "**no**", "> 9 s (stopped)"] and rows[1][-1].startswith("not known: 7 of 32")
+    assert rows[1][8] == "?"
     assert len(rows[0]) == len(class_hub.HUB_HEADER)

@@ -92,3 +92,17 @@ def test_make_loaders_holds_out_a_validation_set_disjoint_from_training():
     assert len(train.labels) == 1000 and len(val.labels) == 5000 and len(test.labels) == 10_000
     train_rows = {row.numpy().tobytes() for row in train.images[:200]}
     assert not train_rows & {row.numpy().tobytes() for row in val.images}
+
+
+def test_a_read_only_data_folder_unpacks_into_the_cache_instead(data_copy, tmp_path, monkeypatch):
+    """A course installed read-only for a whole class (a hub image): the files unpack into the user's cache."""
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(data, "CACHE_DIR", cache)
+    monkeypatch.setattr(data, "_roots", {})
+    # os.access says what a student would be told; the tests run as root, who may write anywhere.
+    monkeypatch.setattr(data.os, "access", lambda path, mode: not str(path).startswith(str(data_copy)))
+    assert data.prepare_files("mnist") == cache
+    assert len(data.load_dataset("mnist", train=False)) == 10_000
+    unpacked = "MNIST/raw/t10k-images-idx3-ubyte"
+    assert (cache / unpacked).exists() and not (data_copy / unpacked).exists()
+    assert not list(cache.rglob("*.part")), "no half-written file should be left behind"

@@ -2,6 +2,7 @@
 
 import gzip
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from torchvision import datasets
 from .seeds import make_generator
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# Where the unpacked files go when data/ is read-only (a course installed once for a whole class).
+CACHE_DIR = Path(os.environ.get("DLB_DATA_CACHE", Path.home() / ".cache" / "deep-learning-basics"))
 
 DATASETS = {"mnist": datasets.MNIST, "fashion_mnist": datasets.FashionMNIST}
 
@@ -24,6 +27,7 @@ CLASS_NAMES = {
 MEAN_STD = {"mnist": (0.1307, 0.3081), "fashion_mnist": (0.2860, 0.3530)}
 
 _verified: set[str] = set()
+_roots: dict[str, Path] = {}
 
 
 class DataFileError(RuntimeError):
@@ -59,9 +63,10 @@ def prepare_files(name: str) -> Path:
     """Check a dataset's .gz files against their checksums, unpack them once, return the data root."""
     folder = DATASETS[dataset_key(name)].__name__
     if folder in _verified:
-        return DATA_DIR
+        return _roots[folder]
     restore = (f"Restore it with `git checkout -- data/{folder}` (or copy it again from the "
                "course's shared datasets), then re-run this cell.")
+    packed_files = []
     for relative, expected in expected_checksums().items():
         if not relative.startswith(folder + "/"):
             continue
@@ -72,12 +77,36 @@ def prepare_files(name: str) -> Path:
         if actual != expected:
             raise DataFileError(f"Corrupted data file {packed}: its sha256 is {actual}, "
                                 f"expected {expected}. {restore}")
-        unpacked = packed.with_suffix("")  # train-images-idx3-ubyte.gz -> train-images-idx3-ubyte
-        if not unpacked.exists() or unpacked.stat().st_mtime < packed.stat().st_mtime:
-            with gzip.open(packed) as source, open(unpacked, "wb") as target:
-                shutil.copyfileobj(source, target)
+        packed_files.append(packed)
+    root = unpack_root(packed_files)
+    for packed in packed_files:
+        unpacked = root / packed.relative_to(DATA_DIR).with_suffix("")  # x-idx3-ubyte.gz -> x-idx3-ubyte
+        if is_stale(unpacked, packed):
+            unpack(packed, unpacked)
     _verified.add(folder)
-    return DATA_DIR
+    _roots[folder] = root
+    return root
+
+
+def is_stale(unpacked: Path, packed: Path) -> bool:
+    """Return whether an unpacked file is missing or older than its .gz."""
+    return not unpacked.exists() or unpacked.stat().st_mtime < packed.stat().st_mtime
+
+
+def unpack_root(packed_files: list[Path]) -> Path:
+    """Return data/ when its unpacked files are there or can be written there, else CACHE_DIR."""
+    if all(not is_stale(p.with_suffix(""), p) for p in packed_files):
+        return DATA_DIR
+    return DATA_DIR if all(os.access(p.parent, os.W_OK) for p in packed_files) else CACHE_DIR
+
+
+def unpack(packed: Path, unpacked: Path) -> None:
+    """Decompress a .gz via a temporary file renamed into place, so that no kernel ever reads half a file."""
+    unpacked.parent.mkdir(parents=True, exist_ok=True)
+    partial = unpacked.with_name(f"{unpacked.name}.{os.getpid()}.part")
+    with gzip.open(packed) as source, open(partial, "wb") as target:
+        shutil.copyfileobj(source, target)
+    os.replace(partial, unpacked)
 
 
 def load_dataset(name: str, train: bool = True, transform=None) -> datasets.VisionDataset:
