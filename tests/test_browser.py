@@ -20,9 +20,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-artifacts" / "explorers"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 NOTEBOOK_SECONDS = 420  # a notebook takes at most 2 minutes of compute; leave room for a slow CI machine
 EXPLORER_CALL = re.compile(r"(?<!def )\bmake_\w+_explorer\(")
 
@@ -56,18 +53,6 @@ def write_lab_settings(folder: Path) -> None:
     for name, values in settings.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(json.dumps(values))
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium, or a skip that says how to install it (never skipped in CI)."""
-    if not Path(CHROMIUM).exists():
-        message = ("Debian's Chromium is not installed, so the browser test cannot run. "
-                   "Install it with: sudo apt-get install chromium")
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -112,18 +97,6 @@ def lab(chromium, tmp_path_factory):
             server.kill()
             server.wait(timeout=10)
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    """Headless Chromium driven by Playwright; closed afterwards."""
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    with sync_playwright() as playwright:
-        chrome = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield chrome
-        finally:
-            chrome.close()
 
 
 ERROR_TEXT = re.compile(r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b", re.MULTILINE)

@@ -23,9 +23,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-artifacts" / "site"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 LESSON = "02_the_training_loop"  # the shortest lesson with figures: the browser test builds it alone
 BUILD_SECONDS = 1200  # executing lesson 02 takes ~25 s idle, several minutes on a busy CI machine
 PERCENT = re.compile(r"\d+(\.\d+)?%")
@@ -212,17 +209,6 @@ def test_command_line_rejects_an_unknown_lesson(capsys):
 
 # ---------- the built site in headless Chromium ----------
 
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium, or a skip that says how to install it (never skipped in CI)."""
-    if not Path(CHROMIUM).exists():
-        message = ("Debian's Chromium is not installed, so the site's browser test cannot run. "
-                   "Install it with: sudo apt-get install chromium")
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
-
 
 @pytest.fixture(scope="module")
 def built_site(chromium, tmp_path_factory) -> Path:
@@ -263,18 +249,6 @@ def site_url(built_site):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    """Headless Chromium driven by Playwright; closed afterwards."""
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    with sync_playwright() as playwright:
-        chrome = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield chrome
-        finally:
-            chrome.close()
 
 
 def image_sizes(page) -> list[int]:

@@ -1,0 +1,34 @@
+"""Fixtures the browser tests share: Debian's Chromium, driven by Playwright."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Debian's Chromium, or a skip that says how to install it (never skipped in CI)."""
+    if not Path(CHROMIUM).exists():
+        message = ("Debian's Chromium is not installed, so the browser tests cannot run. "
+                   "Install it with: sudo apt-get install chromium")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    """Headless Chromium driven by Playwright; closed afterwards."""
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    with sync_playwright() as playwright:
+        chrome = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            yield chrome
+        finally:
+            chrome.close()
