@@ -32,3 +32,17 @@ def browser(chromium):
             yield chrome
         finally:
             chrome.close()
+
+
+@pytest.fixture
+def show_explorer():
+    """Return a function that does what displaying an explorer in a notebook does first: draw it.
+
+    ipywidgets 8 draws an explorer when it is built; ipywidgets 7 (Colab's) only once it is displayed.
+    """
+    import ipywidgets
+
+    def show(explorer) -> None:
+        if ipywidgets.__version__.startswith("7."):
+            explorer.update()
+    return show

@@ -145,9 +145,10 @@ def test_train_val_gap_rejects_bad_input(kwargs, words):
         lesson.train_val_gap(**kwargs)
 
 
-def test_explorer_retrains_when_a_slider_moves(capsys):
+def test_explorer_retrains_when_a_slider_moves(capsys, show_explorer):
     """Moving a slider retrains and reprints the summary (its speed is measured by the benchmark, not here)."""
-    explorer = lesson.make_overfitting_explorer()   # draws once, at the default settings
+    explorer = lesson.make_overfitting_explorer()
+    show_explorer(explorer)                          # draws once, at the default settings
     controls = {child.description: child for child in explorer.children[:-1]}
     assert set(controls) == {"training images", "width", "dropout"}
     controls["training images"].value = max(lesson.GAP_SIZES)

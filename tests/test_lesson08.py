@@ -40,9 +40,10 @@ def test_noisy_label_run_names_the_sizes_it_knows():
         lesson.noisy_label_run(0.1, "huge")
 
 
-def test_noise_explorer_has_its_controls_and_redraws(monkeypatch, capsys):
+def test_noise_explorer_has_its_controls_and_redraws(monkeypatch, capsys, show_explorer):
     monkeypatch.setattr(lesson, "display", lambda *args: None)
     explorer = lesson.make_noise_explorer()
+    show_explorer(explorer)
     controls = {child.description: child for child in explorer.children[:-1]}
     assert isinstance(explorer, ipywidgets.interactive) and set(controls) == {"corrupted labels", "model"}
     controls["corrupted labels"].value = 0.0
