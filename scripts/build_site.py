@@ -35,6 +35,7 @@ import jinja2
 import mistune
 import nbclient
 import nbformat
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +47,7 @@ NOTEBOOKS = ROOT / "notebooks"
 DOCS = {"glossary": ROOT / "docs" / "glossary.md", "teaching_guide": ROOT / "docs" / "teaching_guide.md"}
 DOC_TITLES = {"glossary": "Glossary", "teaching_guide": "Teaching guide"}
 README = ROOT / "README.md"
-CELL_TIMEOUT = 600  # seconds per cell, as nbval's --nbval-cell-timeout in pyproject.toml
+CELL_TIMEOUT = 300  # seconds per cell: a lesson's cell takes well under 2 minutes; a stuck one is retried
 EXECUTED = "executed"  # the site's folder of executed notebooks, linked from each lesson page
 MARKER = ".dlb-site"  # marks a folder this script built, so that a rebuild may clear it
 TIMING_KEY = "dlb_site"  # notebook metadata where the build records how long the notebook took
@@ -125,22 +126,31 @@ def notebook_title(notebook) -> str:
     return "untitled"
 
 
-def execute_notebook(path: Path, timeout: int = CELL_TIMEOUT):
+def execute_notebook(path: Path, timeout: int = CELL_TIMEOUT, attempts: int = 2):
     """Execute a notebook top to bottom (cwd = its folder, as benchmarks/benchmark.py's time_notebook); return it.
 
     The wall time is recorded in the notebook's metadata, so that a build from executed files can show it.
+    A cell that times out, or a kernel that dies, gets the notebook one more try: on a busy machine nbclient
+    has been seen waiting forever on an explorer cell whose kernel had long finished (the tests, which
+    use nbval, never did), and one stuck cell should not sink the whole site.
     """
-    notebook = nbformat.read(path, as_version=4)
-    # Kernel "python3" with argv "python": jupyter_client starts it with this interpreter (sys.executable).
-    client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                                     resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    try:
-        client.execute()
-    except Exception as exc:  # a lesson that fails must not be published as if it worked
-        message = str(exc).strip().splitlines()
-        raise BuildError(f"{path.name} failed while executing: {type(exc).__name__}: "
-                         f"{message[-1] if message else ''}") from exc
+    for attempt in range(1, attempts + 1):
+        notebook = nbformat.read(path, as_version=4)
+        # Kernel "python3" with argv "python": jupyter_client starts it with this interpreter (sys.executable).
+        client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                                         resources={"metadata": {"path": str(path.parent)}})
+        start = time.perf_counter()
+        try:
+            client.execute()
+            break
+        except (CellTimeoutError, DeadKernelError) as exc:
+            if attempt == attempts:
+                raise BuildError(f"{path.name} failed while executing: {type(exc).__name__}, {attempts} times") from exc
+            print(f"{path.name}: {type(exc).__name__}; executing it once more", flush=True)
+        except Exception as exc:  # a lesson that fails must not be published as if it worked
+            message = str(exc).strip().splitlines()
+            raise BuildError(f"{path.name} failed while executing: {type(exc).__name__}: "
+                             f"{message[-1] if message else ''}") from exc
     notebook.metadata[TIMING_KEY] = {
         "seconds": round(time.perf_counter() - start, 1), "cpu_count": os.cpu_count(),
         "executed_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}

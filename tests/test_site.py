@@ -335,3 +335,11 @@ def test_glossary_is_alphabetical_and_points_at_real_lessons():
     assert terms == sorted(terms, key=str.lower), "keep docs/glossary.md's terms in alphabetical order"
     targets = re.findall(r"^\[\d\d\]: (\S+)$", glossary, re.MULTILINE)
     assert targets and all((ROOT / "docs" / target).resolve().is_file() for target in targets)
+
+
+def test_a_stuck_cell_gets_one_more_try_then_a_clear_error(tmp_path, capsys):
+    path = tmp_path / "stuck.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(30)")]), path)
+    with pytest.raises(build_site.BuildError, match="stuck.ipynb failed while executing: CellTimeoutError, 2 times"):
+        build_site.execute_notebook(path, timeout=2)
+    assert "executing it once more" in capsys.readouterr().out
