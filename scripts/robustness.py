@@ -113,9 +113,8 @@ def run_notebook(path: Path, cell_timeout: int) -> dict:
                 continue
             try:
                 client.execute_cell(cell, index)
-            except CellExecutionError as error:
-                failures.append(f"cell {index}: {error.ename}: {error.evalue}".strip())
-                continue                     # a failed claim leaves the notebook's state intact
+            except CellExecutionError as error:   # a failed claim leaves the notebook's state intact:
+                failures.append(f"cell {index}: {error.ename}: {error.evalue}".strip())   # probe it all the same
             except Exception as error:       # a timeout or a dead kernel ends this notebook
                 failures.append(f"cell {index}: {type(error).__name__}: {error}")
                 break
