@@ -12,7 +12,7 @@ from .data import load_tensors, split_off
 from .models import make_mlp
 from .plotting import COLORS
 from .seeds import set_seed
-from .training import evaluate
+from .training import evaluate, make_optimizer
 
 
 def early_stopping_epochs(val_acc, patience: int) -> tuple[int, int]:
@@ -130,6 +130,13 @@ def _gap_data(device: str) -> tuple:
     return split_off(*load_tensors("fashion_mnist", train=True, device=device), 1000, seed=0)
 
 
+@functools.lru_cache(maxsize=16)
+def _gap_training_set(device: str, train_size: int, seed: int) -> tuple:
+    """Return (train_x, train_y): the `train_size` training images train_val_gap uses (kept: a slider comes back)."""
+    rest_x, rest_y = _gap_data(device)[0]
+    return split_off(rest_x, rest_y, train_size, seed=seed + 1)[1]
+
+
 def train_val_gap(train_size: int, width: int, dropout: float = 0.0, steps: int = 300, seed: int = 0,
                   device="cpu") -> dict:
     """Train a [784, width, width, 10] MLP on `train_size` Fashion-MNIST images; return its accuracies.
@@ -147,12 +154,12 @@ def train_val_gap(train_size: int, width: int, dropout: float = 0.0, steps: int 
         raise ValueError(f"dropout must be a probability from 0 up to (not including) 1, e.g. 0.5; got {dropout!r}.")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 10:
         raise ValueError(f"steps must be a whole number of at least 10; got {steps!r}.")
-    (rest_x, rest_y), (val_x, val_y) = _gap_data(str(device))
-    _, (train_x, train_y) = split_off(rest_x, rest_y, train_size, seed=seed + 1)
+    val_x, val_y = _gap_data(str(device))[1]
+    train_x, train_y = _gap_training_set(str(device), train_size, seed)
     seen_x, seen_y = train_x[:1000], train_y[:1000]       # up to 1,000 training images to score as we go
     set_seed(seed)
     model = make_mlp([784, width, width, 10], dropout=float(dropout)).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimizer = make_optimizer("adam", model.parameters(), lr=1e-3)   # fused: the explorer answers ~2x sooner
     history, order = [], torch.empty(0, dtype=torch.long)
     for step in range(1, steps + 1):
         if len(order) < 50:                                # a fresh shuffle once the set is used up
@@ -197,7 +204,7 @@ def make_overfitting_explorer(device="cpu") -> widgets.Widget:
     """Return an explorer: sliders for training-set size, model width and dropout that retrain a small MLP.
 
     Controls: SelectionSlider "training images" (50 to 4000), SelectionSlider "width" (8 to 512),
-    FloatSlider "dropout" (0 to 0.8). Each change retrains (about 1-2 s on a CPU), reprints the line
+    FloatSlider "dropout" (0 to 0.8). Each change retrains (about 1 s on a 2-core CPU), reprints the line
     "250 training images, width 512, dropout 0.0: training 100.0%, validation ..%, gap .. points"
     and redraws the accuracy curves and the train/validation bars.
     """
