@@ -99,6 +99,16 @@ def test_mlp_and_cnn_have_the_expected_parameter_counts():
         utils.make_mlp([784])
 
 
+def test_cnn_is_channels_last_and_computes_what_the_plain_layout_computes():
+    utils.set_seed(0)
+    cnn = utils.make_cnn()
+    assert cnn[0].weight.is_contiguous(memory_format=torch.channels_last)
+    plain = utils.make_cnn().to(memory_format=torch.contiguous_format)
+    plain.load_state_dict(cnn.state_dict())                  # the same weights load into either layout
+    images = torch.randn(8, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(cnn(images), plain(images), atol=1e-5)
+
+
 def test_label_smoothing_trains_and_bad_values_are_explained():
     utils.set_seed(0)
     model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
