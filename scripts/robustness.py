@@ -26,6 +26,7 @@ import ast
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -181,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cell-timeout", type=int, default=600, help="seconds one cell may take (as nbval)")
     parser.add_argument("--json", type=Path, help="also write every result to this JSON file")
     args = parser.parse_args(argv)
+    # Stopped with kill (SIGTERM), exit through the finally blocks, so that no busy process is left spinning.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     notebooks = [p for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
                  if not args.notebooks or p.name[:2] in args.notebooks]
     if not notebooks:
