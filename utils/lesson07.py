@@ -126,7 +126,7 @@ def new_head(features: int, classes: int, reused: str) -> nn.Module:
 
 
 def label_budget_accuracy(train: dict, train_labels: torch.Tensor, test: dict, test_labels: torch.Tensor,
-                          per_class: int, reused: str = "conv", updates: int = 150, seed: int = 0) -> dict:
+                          per_class: int, reused: str = "conv", updates: int = 100, seed: int = 0) -> dict:
     """Train a new head on `per_class` labelled examples per class; return its test accuracy.
 
     `train` and `test` are transfer_features(...) dicts; `reused` is 'pixels', 'conv' or 'dense' (or a
