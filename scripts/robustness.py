@@ -11,8 +11,8 @@ in this environment, cwd = notebooks/, as nbval does) once per variation:
   default kernels   ATEN_CPU_CAPABILITY=default, MKL_ENABLE_INSTRUCTIONS=SSE4_2: the plainest kernels
   busy machine      one spinning process per core runs alongside (bounded in time, stopped afterwards)
 
-After every cell that asserts a comparison (`assert a >= b, "..."`) it evaluates both sides in the
-kernel, so besides pass/fail it reports each claim's margin and the worst value seen. It prints two
+After every cell that asserts a comparison (`assert a >= b, "..."`, at the top level or in a top-level
+`for` loop, then once per iteration) it evaluates both sides in the kernel, so besides pass/fail it reports each claim's margin and the worst value seen. It prints two
 markdown tables: notebook x variation (✅, or ❌ with the failing asserts' messages), and per claim
 the threshold and the worst value across the variations.
 
@@ -29,6 +29,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -55,41 +56,74 @@ PROBE_MARK = "@@robustness-probe@@"
 FLIPPED = {ast.GtE: ">=", ast.Gt: ">", ast.LtE: "<=", ast.Lt: "<"}
 
 
+def _comparison(python: str, node: ast.Assert) -> dict | None:
+    """Return an `assert a OP b` statement as {message, pairs: [(left, op, right), ...]}, or None."""
+    if not isinstance(node.test, ast.Compare):
+        return None
+    operands = [node.test.left, *node.test.comparators]
+    pairs = [(ast.get_source_segment(python, a), FLIPPED[type(op)], ast.get_source_segment(python, b))
+             for a, op, b in zip(operands, node.test.ops, operands[1:]) if type(op) in FLIPPED]
+    message = ast.get_source_segment(python, node.msg) if node.msg is not None else ""
+    return {"message": message, "pairs": pairs} if pairs else None
+
+
 def comparison_asserts(source: str) -> list[dict]:
-    """Return the cell's top-level `assert a OP b` statements as {message, pairs: [(left, op, right), ...]}."""
+    """Return the cell's `assert a OP b` statements, top level or in a top-level `for` loop.
+
+    Each is {message, pairs: [(left, op, right), ...]}; one in a loop also has `loop`: the loop's header
+    and the assignments in its body, which the probe re-runs to evaluate it for every iteration (only
+    loops whose body holds nothing but assignments and asserts, so re-running them is harmless).
+    """
+    python = TransformerManager().transform_cell(source)
     try:
-        tree = ast.parse(TransformerManager().transform_cell(source))
+        tree = ast.parse(python)
     except SyntaxError:
         return []
-    python = TransformerManager().transform_cell(source)
     claims = []
     for node in tree.body:
-        if not isinstance(node, ast.Assert) or not isinstance(node.test, ast.Compare):
-            continue
-        operands = [node.test.left, *node.test.comparators]
-        pairs = [(ast.get_source_segment(python, a), FLIPPED[type(op)], ast.get_source_segment(python, b))
-                 for a, op, b in zip(operands, node.test.ops, operands[1:]) if type(op) in FLIPPED]
-        message = ast.get_source_segment(python, node.msg) if node.msg is not None else ""
-        if pairs:
-            claims.append({"message": message, "pairs": pairs})
+        if isinstance(node, ast.Assert) and (claim := _comparison(python, node)):
+            claims.append(claim)
+        elif isinstance(node, ast.For) and all(isinstance(s, (ast.Assert, ast.Assign)) for s in node.body):
+            loop = {"target": ast.get_source_segment(python, node.target),
+                    "iter": ast.get_source_segment(python, node.iter),
+                    "setup": [ast.get_source_segment(python, s) for s in node.body if isinstance(s, ast.Assign)]}
+            claims += [{**claim, "loop": loop} for s in node.body
+                       if isinstance(s, ast.Assert) and (claim := _comparison(python, s))]
     return claims
 
 
 def probe_source(claims: list[dict]) -> str:
     """Return code that prints every claim's evaluated sides and message as one marked JSON line."""
-    return (
-        "def _robustness_value(_source, kind=float):\n"
-        "    try:\n"
-        "        return kind(eval(_source))\n"
-        "    except Exception:\n"
-        "        return None\n"
-        f"_robustness_claims = {json.dumps(claims)}\n"
-        f"print({PROBE_MARK!r} + __import__('json').dumps([\n"
-        "    {'message': _robustness_value(c['message'], str) if c['message'] else '',\n"
-        "     'pairs': [[_robustness_value(a), op, _robustness_value(b), a, b] for a, op, b in c['pairs']]}\n"
-        "    for c in _robustness_claims]))\n"
-        "del _robustness_value, _robustness_claims\n"
-    )
+    lines = [
+        "def _robustness_value(_source, kind=float):",
+        "    try:",
+        "        return kind(eval(_source))",
+        "    except Exception:",
+        "        return None",
+        "def _robustness_record(claim, binding=''):",
+        "    _robustness_out.append({",
+        "        'message': _robustness_value(claim['message'], str) if claim['message'] else '',",
+        "        'binding': binding,",
+        "        'pairs': [[_robustness_value(a), op, _robustness_value(b), a, b] for a, op, b in claim['pairs']]})",
+        f"_robustness_claims = {json.dumps(claims)}",
+        "_robustness_out = []",
+    ]
+    loops = []
+    for index, claim in enumerate(claims):
+        if "loop" not in claim:
+            lines.append(f"_robustness_record(_robustness_claims[{index}])")
+        elif claim["loop"] not in loops:
+            loop = claim["loop"]
+            loops.append(loop)
+            lines.append(f"for {loop['target']} in {loop['iter']}:")
+            lines += [textwrap.indent(statement, "    ") for statement in loop["setup"]]
+            members = [i for i, c in enumerate(claims) if c.get("loop") == loop]
+            lines.append(f"    for _robustness_index in {members}:")
+            lines.append(f"        _robustness_record(_robustness_claims[_robustness_index], "
+                         f"{loop['target']!r} + ' = ' + repr(({loop['target']}))[:40])")
+    lines += [f"print({PROBE_MARK!r} + __import__('json').dumps(_robustness_out))",
+              "del _robustness_value, _robustness_record, _robustness_claims, _robustness_out"]
+    return "\n".join(lines) + "\n"
 
 
 def probe_results(cell) -> list[dict]:
@@ -163,7 +197,8 @@ def worst_claims(results: dict) -> list[list]:
             for left, op, right, left_src, right_src in claim["pairs"]:
                 if left is None or right is None:
                     continue
-                key = (notebook, claim["cell"], f"{left_src} {op} {right_src}")
+                where = f" (for {claim['binding']})" if claim.get("binding") else ""
+                key = (notebook, claim["cell"], f"{left_src} {op} {right_src}{where}")
                 entry = (margin(left, op, right), left, right, variation, claim["message"])
                 if key not in worst or entry[0] < worst[key][0]:
                     worst[key] = entry
