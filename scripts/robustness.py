@@ -12,9 +12,10 @@ in this environment, cwd = notebooks/, as nbval does) once per variation:
   busy machine      one spinning process per core runs alongside (bounded in time, stopped afterwards)
 
 After every cell that asserts a comparison (`assert a >= b, "..."`, at the top level or in a top-level
-`for` loop, then once per iteration) it evaluates both sides in the kernel, so besides pass/fail it reports each claim's margin and the worst value seen. It prints two
-markdown tables: notebook x variation (✅, or ❌ with the failing asserts' messages), and per claim
-the threshold and the worst value across the variations.
+`for` loop, then once per iteration) it evaluates both sides in the kernel, so besides pass/fail it
+reports each claim's margin and the worst value seen. It prints two markdown tables: notebook x
+variation (✅, or ❌ with the failing asserts' messages), and per claim the threshold and the worst
+value across the variations.
 
 Run before changing any lesson (about 45 minutes on a 2-core CPU for everything):
     .venv/bin/python scripts/robustness.py
