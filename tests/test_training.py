@@ -1,5 +1,6 @@
 """The training helpers: they learn, and bad arguments get a sentence, not a deep traceback."""
 
+import copy
 import math
 
 import pytest
@@ -107,6 +108,24 @@ def test_cnn_is_channels_last_and_computes_what_the_plain_layout_computes():
     plain.load_state_dict(cnn.state_dict())                  # the same weights load into either layout
     images = torch.randn(8, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     assert torch.allclose(cnn(images), plain(images), atol=1e-5)
+
+
+def test_cnn_in_place_relus_train_to_the_same_bits_as_plain_ones():
+    cnn = utils.make_cnn()
+    plain = copy.deepcopy(cnn)
+    for index, layer in enumerate(plain):
+        if isinstance(layer, nn.ReLU):
+            plain[index] = nn.ReLU()
+    assert sum(isinstance(layer, nn.ReLU) and layer.inplace for layer in cnn) == 3
+    generator = torch.Generator().manual_seed(0)
+    images, labels = torch.rand(64, 1, 28, 28, generator=generator), torch.randint(0, 10, (64,), generator=generator)
+    for model in (cnn, plain):
+        optimizer = torch.optim.Adam(model.parameters(), lr=6e-3)
+        for _ in range(5):
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(images), labels).backward()
+            optimizer.step()
+    assert all(torch.equal(a, b) for a, b in zip(cnn.state_dict().values(), plain.state_dict().values()))
 
 
 def test_label_smoothing_trains_and_bad_values_are_explained():
