@@ -136,3 +136,35 @@ def test_label_smoothing_trains_and_bad_values_are_explained():
     for bad in [-0.1, 1.0, "0.1", True]:
         with pytest.raises(ValueError, match="label_smoothing must be from 0 \\(off\\) to below 1, e.g. 0.1; got"):
             utils.fit(nn.Linear(2, 2), blobs(), label_smoothing=bad, progress=False)
+
+
+def test_fit_frozen_keeps_the_part_fixed_and_its_batch_norm_statistics():
+    """fit(frozen=...) trains the rest, while the frozen part's weights and BN running statistics stay put."""
+    torch.manual_seed(0)
+    model = utils.make_cnn(classes=3)
+    images, labels = torch.randn(64, 1, 28, 28) * 2 + 1, torch.randint(0, 3, (64,))
+    before = copy.deepcopy(model.state_dict())
+    utils.fit(model, utils.TensorLoader(images, labels, batch_size=16), epochs=2, progress=False,
+              frozen=model[:9])
+    after = model.state_dict()
+    for name in before:
+        part = int(name.split(".")[0])
+        if part < 9:   # conv blocks: weights, biases, running_mean, running_var, num_batches_tracked
+            assert torch.equal(before[name], after[name]), f"{name} changed although it was frozen"
+        elif name.endswith("weight"):
+            assert not torch.equal(before[name], after[name]), f"{name} should have trained"
+    # Without frozen=, plain model.train() lets batch norm's running statistics drift with the data.
+    plain = utils.make_cnn(classes=3)
+    plain.load_state_dict(before)
+    plain[:9].requires_grad_(False)
+    utils.fit(plain, utils.TensorLoader(images, labels, batch_size=16), epochs=1, progress=False)
+    assert not torch.equal(before["1.running_mean"], plain.state_dict()["1.running_mean"])
+
+
+def test_fit_frozen_rejects_a_module_that_is_not_part_of_the_model():
+    model = utils.make_cnn(classes=3)
+    loader = utils.TensorLoader(torch.randn(8, 1, 28, 28), torch.randint(0, 3, (8,)), batch_size=8)
+    with pytest.raises(ValueError, match="frozen must be a part of the model"):
+        utils.fit(model, loader, epochs=1, progress=False, frozen=utils.make_cnn()[:9])
+    with pytest.raises(ValueError, match="Every parameter of the model is frozen"):
+        utils.fit(model, loader, epochs=1, progress=False, frozen=model)

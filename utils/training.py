@@ -55,9 +55,20 @@ def _check_batch(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -
     return logits
 
 
+def is_part_of(part, model: nn.Module) -> bool:
+    """Return whether `part` is one of the model's modules, or a slice of it such as `model[:9]`."""
+    modules = {id(module) for module in model.modules()}
+    children = list(part.children()) if isinstance(part, nn.Module) else []
+    return id(part) in modules or (bool(children) and all(id(child) in modules for child in children))
+
+
 def train_one_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer,
-                    loss_fn=nn.functional.cross_entropy, scheduler=None, epoch: int = 1) -> tuple[float, float]:
+                    loss_fn=nn.functional.cross_entropy, scheduler=None, epoch: int = 1,
+                    frozen: nn.Module | None = None) -> tuple[float, float]:
     """Train for one pass over `loader`; return (mean loss, accuracy) on the batches seen.
+
+    `frozen`, a part of `model`, stays in eval mode while the rest trains: its batch-norm layers keep
+    the running statistics they had, and its dropout stays off (see `fit`).
 
     The running sums stay on the model's device and are read once, at the end of the epoch: reading
     a number from a GPU (`.item()`) makes the CPU wait for the GPU, and doing it at every step would
@@ -65,6 +76,8 @@ def train_one_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer,
     the epoch, and the error names the step where it first happened.
     """
     model.train()
+    if frozen is not None:
+        frozen.eval()                                # model.train() switched it to training mode too
     device = model_device(model)
     step_losses, rates = [], []
     loss_sum = torch.zeros((), device=device)
@@ -152,13 +165,16 @@ def make_scheduler(name: str, optimizer: torch.optim.Optimizer, total_steps: int
 def fit(model: nn.Module, train_loader, val_loader=None, *, epochs: int = 5, lr: float = 1e-3,
         optimizer: str = "adam", schedule: str = "constant", weight_decay: float = 0.0,
         patience: int | None = None, progress: bool = True,
-        label_smoothing: float = 0.0) -> dict[str, list[float]]:
+        label_smoothing: float = 0.0, frozen: nn.Module | None = None) -> dict[str, list[float]]:
     """Train `model` and return its history: per-epoch train/val loss and accuracy, and seconds.
 
     With `patience`, stop once validation accuracy has not improved for that many epochs and
     restore the weights of the best epoch (early stopping).
     With `label_smoothing` s (e.g. 0.1), train against softened targets (1 - s on the true class, s spread
     evenly over all classes): the model stops chasing 100% confidence, which often generalises better.
+    With `frozen`, a part of the model such as a pretrained backbone (`model[:9]`), that part does not
+    learn: its parameters get no gradients, and it stays in eval mode every epoch, so its batch norm keeps
+    its pretrained running statistics (plain `model.train()` would let them drift with the new data).
     """
     lr = check_learning_rate(lr)
     if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, Real) or not 0 <= label_smoothing < 1:
@@ -170,15 +186,24 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, epochs: int = 5, lr:
         raise ValueError("Early stopping (patience=...) watches validation accuracy: pass a val_loader too.")
     if len(train_loader) == 0:
         raise ValueError("The training loader is empty: it yields no batches.")
+    if frozen is not None:
+        if not is_part_of(frozen, model):
+            raise ValueError("frozen must be a part of the model being trained, e.g. frozen=model[:9] "
+                             f"for its conv blocks; got {type(frozen).__name__}.")
+        frozen.requires_grad_(False)
+        frozen.eval()                                # so that even the check below leaves its statistics alone
     _check_batch(model, *next(iter(train_loader)))
-    opt = make_optimizer(optimizer, model.parameters(), lr, weight_decay)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    if not trainable:
+        raise ValueError("Every parameter of the model is frozen (requires_grad is False): nothing would learn.")
+    opt = make_optimizer(optimizer, trainable, lr, weight_decay)
     scheduler = make_scheduler(schedule, opt, epochs * len(train_loader))
     history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": [], "seconds": []}
     best_acc, best_state, waited = -1.0, None, 0
     bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not progress, leave=False)
     for epoch in bar:
         start = time.perf_counter()
-        train_loss, train_acc = train_one_epoch(model, train_loader, opt, loss_fn, scheduler, epoch)
+        train_loss, train_acc = train_one_epoch(model, train_loader, opt, loss_fn, scheduler, epoch, frozen)
         history["train_loss"].append(train_loss)
         history["train_acc"].append(train_acc)
         if val_loader is not None:
