@@ -57,15 +57,17 @@ def _build_hint(checkpoint: dict) -> str:
     return " (here: utils.make_cnn(" + ", ".join(f"{k}={v!r}" for k, v in architecture.items()) + "))"
 
 
-def load_checkpoint(path, expected_sha256: str | None = None, model: nn.Module | None = None) -> dict:
-    """Return the checkpoint dict at `path` once its sha256 checks out; with `model`, also load its weights.
+SOURCE_MODEL_FIX = ("Restore the shipped file with `git checkout -- data/checkpoints`, or re-create it with "
+                    "`python scripts/pretrain_source_model.py` and put the line it prints into data/SHA256SUMS.")
 
-    `expected_sha256` defaults to the file's line in data/SHA256SUMS. The file is read with
-    torch.load(weights_only=True), which accepts tensors and plain values only, never code.
+
+def load_verified(path, expected_sha256: str | None = None, fix: str = SOURCE_MODEL_FIX):
+    """Return what the file at `path` holds, once its sha256 matches, read with torch.load(weights_only=True).
+
+    `expected_sha256` defaults to the file's line in data/SHA256SUMS; `weights_only=True` accepts tensors
+    and plain values only, never code. `fix` is the sentence each error ends with: how to get the file back.
     """
     path = Path(path)
-    fix = ("Restore the shipped file with `git checkout -- data/checkpoints`, or re-create it with "
-           "`python scripts/pretrain_source_model.py` and put the line it prints into data/SHA256SUMS.")
     if expected_sha256 is None:
         resolved, root = path.resolve(), data.DATA_DIR.resolve()
         relative = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else None
@@ -88,6 +90,18 @@ def load_checkpoint(path, expected_sha256: str | None = None, model: nn.Module |
         raise CheckpointError(f"{path} cannot be loaded with torch.load(weights_only=True): it holds more "
                               f"than tensors and plain values (or is not a PyTorch file at all). "
                               f"Save only a model's state_dict. Details: {error}") from error
+    return checkpoint
+
+
+def load_checkpoint(path, expected_sha256: str | None = None, model: nn.Module | None = None,
+                    fix: str = SOURCE_MODEL_FIX) -> dict:
+    """Return the checkpoint dict at `path` once its sha256 checks out; with `model`, also load its weights.
+
+    `expected_sha256` defaults to the file's line in data/SHA256SUMS. The file is read with
+    torch.load(weights_only=True), which accepts tensors and plain values only, never code.
+    A file that holds a bare state dict (name -> tensor) is returned as {'state_dict': ...}.
+    """
+    checkpoint = load_verified(path, expected_sha256, fix)
     if isinstance(checkpoint, dict) and "state_dict" not in checkpoint and all(
             isinstance(value, torch.Tensor) for value in checkpoint.values()):
         checkpoint = {"state_dict": checkpoint}
