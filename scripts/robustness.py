@@ -17,9 +17,15 @@ reports each claim's margin and the worst value seen. It prints two markdown tab
 variation (✅, or ❌ with the failing asserts' messages), and per claim the threshold and the worst
 value across the variations.
 
+A threshold set from a handful of seeds only proves it for those seeds. `--seeds K` adds the variations
+"seed +1" .. "seed +K" (K = 20 or more before a lesson's thresholds are trusted), and `--combine` runs
+each extra seed from +5 on under one of "1 thread", "AVX2 kernels", "default kernels" in turn, so that
+other draws also meet other kernels.
+
 Run before changing any lesson (about 45 minutes on a 2-core CPU for everything):
     .venv/bin/python scripts/robustness.py
     .venv/bin/python scripts/robustness.py --notebooks 02 05 --variations "seed +3" "1 thread"
+    .venv/bin/python scripts/robustness.py --notebooks 07 --variations "as shipped" --seeds 20 --combine
 """
 
 import argparse
@@ -210,11 +216,30 @@ def worst_claims(results: dict) -> list[list]:
     return rows
 
 
+KERNEL_VARIATIONS = ["1 thread", "AVX2 kernels", "default kernels"]
+
+
+def seed_variations(count: int, combine: bool) -> dict[str, dict]:
+    """Return the variations "seed +1" .. "seed +count"; with `combine`, seeds from +5 on also change the kernels."""
+    variations = {}
+    for k in range(1, count + 1):
+        name, settings = f"seed +{k}", {"DLB_SEED_OFFSET": str(k)}
+        if combine and k > 4:
+            kernels = KERNEL_VARIATIONS[k % len(KERNEL_VARIATIONS)]
+            name, settings = f"{name}, {kernels}", {**settings, **VARIATIONS[kernels]}
+        variations[name] = settings
+    return variations
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notebooks", nargs="*", default=[], help="notebook number prefixes, e.g. 02 05 (default all)")
     parser.add_argument("--variations", nargs="*", default=list(VARIATIONS), choices=list(VARIATIONS), metavar="NAME",
                         help=f"any of: {', '.join(repr(v) for v in VARIATIONS)} (default all)")
+    parser.add_argument("--seeds", type=int, default=0, metavar="K",
+                        help="also run seed offsets +1 .. +K (on top of --variations; 20 or more for a new threshold)")
+    parser.add_argument("--combine", action="store_true",
+                        help="with --seeds: run seeds from +5 on with another thread count or CPU kernels too")
     parser.add_argument("--cell-timeout", type=int, default=600, help="seconds one cell may take (as nbval)")
     parser.add_argument("--json", type=Path, help="also write every result to this JSON file")
     args = parser.parse_args(argv)
@@ -224,9 +249,12 @@ def main(argv: list[str] | None = None) -> int:
                  if not args.notebooks or p.name[:2] in args.notebooks]
     if not notebooks:
         parser.error(f"no notebook in notebooks/ starts with {' or '.join(args.notebooks)}")
+    variations = {name: VARIATIONS[name] for name in args.variations}
+    variations.update(seed_variations(args.seeds, args.combine))
+    args.variations = list(variations)
     results = {}
     for variation in args.variations:
-        with variation_environment(VARIATIONS[variation], variation == BUSY, limit_s=len(notebooks) * 900):
+        with variation_environment(variations[variation], variation == BUSY, limit_s=len(notebooks) * 900):
             for path in notebooks:
                 result = run_notebook(path, args.cell_timeout)
                 results[(path.stem, variation)] = result

@@ -45,3 +45,14 @@ def test_worst_claims_keeps_each_iteration_apart():
     rows = robustness.worst_claims(results)
     assert [row[3] for row in rows] == ['`gap["a"] >= 0.03`', "`value > 0.01 (for name = 'a')`",
                                         "`value > 0.01 (for name = 'b')`"]
+
+
+def test_seed_variations_count_and_combine():
+    plain = robustness.seed_variations(20, combine=False)
+    assert list(plain)[:2] == ["seed +1", "seed +2"] and len(plain) == 20
+    assert all(settings == {"DLB_SEED_OFFSET": name.split("+")[1]} for name, settings in plain.items())
+    combined = robustness.seed_variations(20, combine=True)
+    assert len(combined) == 20 and "seed +4" in combined
+    extra = [name for name in combined if "," in name]
+    assert len(extra) == 16 and {name.split(", ")[1] for name in extra} == set(robustness.KERNEL_VARIATIONS)
+    assert combined["seed +8, default kernels"]["ATEN_CPU_CAPABILITY"] == "default"
