@@ -78,13 +78,19 @@ def test_a_missing_weights_file_says_how_to_get_it_back(tmp_path):
         efficientnet.load_efficientnet_lite0(tmp_path / "missing.pth")
 
 
-def test_the_shipped_fashion_features_are_what_the_network_computes(model):
-    stored = utils.load_verified(DATA_DIR / "features" / "fashion_mnist_lite0_96px.pt")
-    images, labels = utils.load_tensors("fashion_mnist", train=False)
-    live = efficientnet.gray_features(model, images[:8], size=stored["size"],
-                                      mean_std=utils.data.MEAN_STD["fashion_mnist"])
+@pytest.mark.parametrize("file, dataset", [("fashion_mnist_lite0_96px.pt", "fashion_mnist"),
+                                           ("digits_5to9_lite0_96px.pt", "mnist")])
+def test_the_shipped_features_are_what_the_network_computes(model, file, dataset):
+    stored = utils.load_verified(DATA_DIR / "features" / file)
+    train_images, train_labels = utils.load_tensors(dataset, train=True)
+    images, labels = utils.load_tensors(dataset, train=False)
+    if dataset == "mnist":                    # digits 5-9, relabelled 0-4, as lesson 07's target task
+        train_images, train_labels = train_images[train_labels >= 5], train_labels[train_labels >= 5] - 5
+        images, labels = images[labels >= 5], labels[labels >= 5] - 5
+    live = efficientnet.gray_features(model, images[:8], size=stored["size"], mean_std=utils.data.MEAN_STD[dataset])
     assert torch.allclose(live, stored["test_features"][:8].float(), atol=0.02, rtol=0.01)
     assert torch.equal(stored["test_labels"], labels[:stored["test_count"]])
-    train_images, train_labels = utils.load_tensors("fashion_mnist", train=True)
     assert torch.equal(stored["pool_labels"], train_labels[stored["pool_index"]])
+    assert torch.equal(stored["val_labels"], train_labels[stored["val_index"]])
     assert not set(stored["pool_index"].tolist()) & set(stored["val_index"].tolist())
+    assert torch.bincount(stored["pool_labels"]).tolist() == [100] * (int(labels.max()) + 1)

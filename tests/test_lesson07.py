@@ -132,6 +132,8 @@ def test_conv_share_checker():
     share = utils.count_parameters(model[:9]) / utils.count_parameters(model)
     assert lesson.check_conv_share(share)
     assert lesson.check_conv_share(round(share, 3))
+    conv_without_bn = sum(p.numel() for layer in (model[0], model[4]) for p in layer.parameters())
+    assert not lesson.check_conv_share(conv_without_bn / utils.count_parameters(model))   # forgot batch norm
     for wrong in (None, "0.02", 100 * share, 1 - share, utils.count_parameters(model[:9]), 0.5):
         assert not lesson.check_conv_share(wrong)
 
@@ -162,6 +164,14 @@ def test_new_head_checker(checkpoint, capsys):
     assert "lost their pretrained weights" in capsys.readouterr().out
     model[-1] = nn.Linear(128, 5)                                    # kept the old number of classes
     assert not lesson.check_new_head(model, checkpoint)
+    model[-1] = nn.Linear(128, 3)
+    model.train()(torch.randn(4, 1, 28, 28))                         # a check in training mode moves BN statistics
+    assert lesson.check_new_head(model, checkpoint)
+    assert lesson.check_new_head(nn.Sequential(model[:-1], nn.Linear(128, 3)), checkpoint)   # nested: right too
+    assert not lesson.check_new_head(nn.Sequential(*model[:-1], nn.Linear(64, 3)), checkpoint)   # wrong input size
+    pretrained = utils.make_cnn(classes=5)
+    load_checkpoint(CHECKPOINT, model=pretrained)
+    assert not lesson.check_new_head(nn.Sequential(*pretrained, nn.Linear(5, 3)), checkpoint)   # appended, not replaced
     with pytest.raises(ValueError, match="dict utils.load_checkpoint returned"):
         lesson.check_new_head(model, None)
 
@@ -213,3 +223,35 @@ def test_explorer_widget_offers_budgets_and_reuse_choices(features):
     budget, reused = explorer.children[:2]
     assert budget.options == (1, 2, 5, 10, 20) and budget.value == 5
     assert list(reused.options) == list(lesson.REUSED_LAYERS)
+
+
+def blobs(count: int, seed: int, dims: int = 8, classes: int = 3):
+    """Separable classes: one Gaussian blob per class in `dims` dimensions."""
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.arange(count) % classes
+    centres = torch.eye(dims)[:classes] * 4
+    return centres[labels] + torch.randn(count, dims, generator=generator), labels
+
+
+def test_linear_probe_learns_separable_classes():
+    train, test = blobs(60, 0), blobs(300, 1)
+    assert lesson.linear_probe(*train, *test, lr=1e-2) > 0.9
+
+
+def test_probe_budgets_chooses_the_rate_on_validation_only():
+    pool, val, test = blobs(150, 0), blobs(90, 1), blobs(300, 2)
+    result = lesson.probe_budgets(pool, val, test, budgets=(2, 10), draws=(0, 1), rates=(1e-5, 1e-2), choose_at=10)
+    assert result["lr"] == 1e-2 and set(result["val"]) == {1e-5, 1e-2}
+    assert result["val"][1e-2] > result["val"][1e-5]
+    assert set(result["test"]) == {2, 10} and all(len(scores) == 2 for scores in result["test"].values())
+    # The test pair is only scored, never used to choose: a scrambled test set changes no choice.
+    scrambled = (test[0], test[1].roll(1))
+    assert lesson.probe_budgets(pool, val, scrambled, budgets=(2,), draws=(0,), rates=(1e-5, 1e-2),
+                                choose_at=10)["lr"] == 1e-2
+
+
+def test_can_reach_answers_quickly_without_a_network():
+    import time
+    start = time.perf_counter()
+    assert lesson.can_reach("https://unreachable.invalid/weights.pth", timeout=1.0) is False
+    assert time.perf_counter() - start < 1.5
