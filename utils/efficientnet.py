@@ -135,9 +135,13 @@ def imagenet_classes() -> list[str]:
 
 
 def prepare_photos(photos, size: int = 224) -> torch.Tensor:
-    """Return PIL photos as one normalised batch: shorter side resized to `size`, centre square cropped."""
+    """Return PIL photos as one normalised batch, prepared as EfficientNet's reference evaluation does.
+
+    The shorter side is resized to size / 0.875 (256 for 224) and the centre size x size square is cut out,
+    so the crop keeps the central 87.5% of the photo; then the pixels are scaled as in training.
+    """
     from torchvision.transforms import v2
-    pipeline = v2.Compose([v2.PILToTensor(), v2.Resize(size, antialias=True), v2.CenterCrop(size),
+    pipeline = v2.Compose([v2.PILToTensor(), v2.Resize(round(size / 0.875), antialias=True), v2.CenterCrop(size),
                            v2.ToDtype(torch.float32, scale=True), v2.Normalize([MEAN] * 3, [STD] * 3)])
     return torch.stack([pipeline(photo.convert("RGB")) for photo in photos])
 

@@ -64,7 +64,7 @@ def check_frozen_conv(model) -> bool:
         hint = "Some conv-block parameters still train: freeze all of them (the batch-norm layers too)."
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
-    return report(not any(conv) and all(dense),
+    return report(bool(conv) and bool(dense) and not any(conv) and all(dense),
                   f"{trainable:,} of {total:,} parameters still train. To train it with the blocks really "
                   "frozen, use utils.fit(model, loader, frozen=model[:9]): it also keeps them in eval mode, "
                   "so batch norm keeps its running statistics.", hint)
