@@ -1,4 +1,4 @@
-"""Lesson 08 (putting it together): label corruption, the noise explorer, and the checkers both ways."""
+"""Lesson 08 (putting it together): the task's data, label corruption, the noise explorer, and the checkers both ways."""
 
 import ipywidgets
 import pytest
@@ -14,6 +14,8 @@ def test_corrupt_labels_redraws_the_share_asked_for_and_repeats():
     assert torch.equal(noisy, lesson.corrupt_labels(labels, 0.3, seed=2))
     wrong = (noisy != labels).float().mean().item()
     assert abs(wrong - 0.27) < 0.015                    # 30% redrawn, a tenth of those land right by chance
+    five = torch.arange(10_000) % 5
+    assert abs((lesson.corrupt_labels(five, 0.3, classes=5) != five).float().mean().item() - 0.24) < 0.015
     assert torch.equal(lesson.corrupt_labels(labels, 0.0), labels)
     assert torch.equal(labels, torch.arange(10_000) % 10)  # the original is left alone
 
@@ -24,15 +26,39 @@ def test_corrupt_labels_rejects_what_is_not_a_share(fraction):
         lesson.corrupt_labels(torch.zeros(4, dtype=torch.long), fraction)
 
 
-def test_noisy_label_run_learns_the_noise_it_is_given(capsys):
-    size = list(lesson.MODEL_SIZES)[0]
-    clean = lesson.noise_summary(0.0, size)
-    noisy = lesson.noise_summary(0.6, size)
-    assert clean["val_acc"] > noisy["val_acc"]
-    assert noisy["noisy_train_acc"] > 1 - 0.6          # it fits some of the wrong labels too
+def test_digits_task_draws_disjoint_balanced_sets_of_digits_5_to_9():
+    train_x, train_y, val_x, val_y, test_x, test_y = lesson.digits_task()
+    assert torch.bincount(train_y).tolist() == [lesson.PER_CLASS] * 5
+    assert torch.bincount(val_y).tolist() == [lesson.VAL_PER_CLASS] * 5
+    assert len(test_y) == 4861 and int(test_y.min()) == 0 and int(test_y.max()) == 4
+    flat_train, flat_val = train_x.flatten(1), val_x.flatten(1)
+    assert not (torch.cdist(flat_train, flat_val).min() == 0)      # no image in both sets
+    again = lesson.digits_task()
+    assert all(torch.equal(a, b) for a, b in zip((train_x, train_y, val_x, val_y), again))
+
+
+def test_pretrained_cnn_keeps_the_conv_blocks_and_gets_a_new_head():
+    import utils
+    source = utils.make_cnn(classes=5)
+    utils.load_checkpoint(lesson.CHECKPOINT, model=source)
+    model = lesson.pretrained_cnn(hidden=64)
+    for name, tensor in source[:9].state_dict().items():
+        assert torch.equal(model[:9].state_dict()[name], tensor)
+    assert model[9].out_features == 64 and model[11].in_features == 64 and model[11].out_features == 5
+    assert not torch.equal(model[11].weight[:, :5], source[11].weight[:, :5])
+
+
+def test_noisy_label_run_memorises_without_early_stopping(capsys):
+    small, big = list(lesson.MODEL_SIZES)
+    clean = lesson.noise_summary(0.0, small)
+    noisy = lesson.noise_summary(0.6, big)
+    assert clean["val_acc"] > noisy["val_acc"] + 0.05
+    assert clean["wrong_fitted"] is None and clean["wrong_labels"] == 0
+    assert noisy["wrong_labels"] > 30
+    assert noisy["noisy_train_acc"] > 0.9 and noisy["wrong_fitted"] > 0.8   # it learns the wrong labels too
     out = capsys.readouterr().out
-    assert "0% of labels corrupted" in out and "60% of labels corrupted" in out
-    assert lesson.noisy_label_run(0.6, size) is lesson.noisy_label_run(0.6, size)   # remembered, not retrained
+    assert "0% of labels redrawn" in out and "60% of labels redrawn" in out
+    assert lesson.noisy_label_run(0.6, big) is lesson.noisy_label_run(0.6, big)   # remembered, not retrained
 
 
 def test_noisy_label_run_names_the_sizes_it_knows():
@@ -45,35 +71,63 @@ def test_noise_explorer_has_its_controls_and_redraws(monkeypatch, capsys, show_e
     explorer = lesson.make_noise_explorer()
     show_explorer(explorer)
     controls = {child.description: child for child in explorer.children[:-1]}
-    assert isinstance(explorer, ipywidgets.interactive) and set(controls) == {"corrupted labels", "model"}
-    controls["corrupted labels"].value = 0.0
+    assert isinstance(explorer, ipywidgets.interactive) and set(controls) == {"redrawn labels", "head"}
+    controls["redrawn labels"].value = 0.0
     out = capsys.readouterr().out
-    assert "30% of labels corrupted" in out and "0% of labels corrupted" in out
+    assert "30% of labels redrawn" in out and "0% of labels redrawn" in out
 
 
-def test_wrong_share_checker():
-    assert lesson.check_wrong_share(0.27)
-    assert lesson.check_wrong_share(0.3 * 9 / 10)
-    assert lesson.check_wrong_share(0.5 * 4 / 5, fraction=0.5, classes=5)
-    for wrong in (None, "0.27x", 0.3, 27, 0.9, 0.03):
+def test_wrong_share_checker_accepts_the_expected_and_measured_values():
+    assert lesson.check_wrong_share(0.24)
+    assert lesson.check_wrong_share(0.3 * 4 / 5)
+    assert lesson.check_wrong_share(0.2455)           # as measured on a few thousand labels
+    assert lesson.check_wrong_share(0.232)
+    assert lesson.check_wrong_share(0.27, classes=10)
+    labels = torch.arange(10_000) % 5
+    measured = (lesson.corrupt_labels(labels, 0.3, classes=5, seed=11) != labels).float().mean().item()
+    assert lesson.check_wrong_share(measured)
+    for wrong in (None, "0.24x", 0.3, 24, 0.27, 0.06, 0.8, 0.2, 0.26):
         assert not lesson.check_wrong_share(wrong)
 
 
 def test_wrong_share_checker_hints(capsys):
     lesson.check_wrong_share(0.3)
-    assert "1 time in 10" in capsys.readouterr().out
-    lesson.check_wrong_share(27)
+    assert "1 time in 5" in capsys.readouterr().out
+    lesson.check_wrong_share(24)
     assert "share" in capsys.readouterr().out
+    lesson.check_wrong_share(0.27)
+    assert "ten classes" in capsys.readouterr().out
+
+
+RIGHT_REMEDIES = {"a": "raise rate", "b": "regularise", "c": "lower rate", "d": "fix the loop"}
 
 
 def test_first_knob_checker():
-    assert lesson.check_first_knob({"a": "learning rate", "b": "regularise", "c": "lower rate"})
-    for wrong in (None, {"a": "lower rate", "b": "regularise", "c": "learning rate"}, {"a": "learning rate"},
-                  {"a": "learning rate", "b": "more layers", "c": "lower rate"}):
+    assert set(lesson.REMEDIES) == {"raise rate", "lower rate", "regularise", "fix the loop"}
+    assert lesson.check_first_knob(RIGHT_REMEDIES)
+    for wrong in (None, {**RIGHT_REMEDIES, "a": "lower rate", "c": "raise rate"}, {"a": "raise rate"},
+                  {**RIGHT_REMEDIES, "b": "more layers"}, {**RIGHT_REMEDIES, "d": "raise rate"},
+                  {**RIGHT_REMEDIES, "e": "regularise"}):
         assert not lesson.check_first_knob(wrong)
 
 
 def test_first_knob_checker_explains_each_wrong_match(capsys):
-    lesson.check_first_knob({"a": "regularise", "b": "regularise", "c": "lower rate"})
+    lesson.check_first_knob({**RIGHT_REMEDIES, "a": "regularise", "d": "raise rate"})
     out = capsys.readouterr().out
-    assert "(a)" in out and "(b)" not in out and "(c)" not in out
+    assert "(a)" in out and "(d)" in out and "(b)" not in out and "(c)" not in out
+
+
+RIGHT_SPLITS = {"a": "training", "b": "validation", "c": "validation", "d": "validation", "e": "test"}
+
+
+def test_split_jobs_checker():
+    assert lesson.check_split_jobs(RIGHT_SPLITS)
+    for wrong in (None, {**RIGHT_SPLITS, "c": "test"}, {**RIGHT_SPLITS, "e": "validation"},
+                  {**RIGHT_SPLITS, "d": "training"}, {"a": "training"}, {**RIGHT_SPLITS, "a": "train"}):
+        assert not lesson.check_split_jobs(wrong)
+
+
+def test_split_jobs_checker_explains_each_wrong_job(capsys):
+    lesson.check_split_jobs({**RIGHT_SPLITS, "b": "test", "e": "validation"})
+    out = capsys.readouterr().out
+    assert "(b)" in out and "(e)" in out and "(a)" not in out and "(c)" not in out
