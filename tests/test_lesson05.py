@@ -9,6 +9,8 @@ from utils import lesson05 as lesson
 def test_output_size_checker(capsys):
     assert lesson.check_output_size(6)
     assert lesson.check_output_size(6.0)
+    assert lesson.check_output_size(torch.tensor(6))          # e.g. read off a layer's output shape
+    assert lesson.check_output_size(torch.zeros(1, 16, 6, 6).shape[-1])
     assert "✅" in capsys.readouterr().out
     for wrong in (None, 5, 7, 12, 24, "six"):
         assert not lesson.check_output_size(wrong)
