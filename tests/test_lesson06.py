@@ -155,3 +155,85 @@ def test_augmentation_explorer_builds(monkeypatch):
     explorer = lesson.make_augmentation_explorer()
     names = {child.description for child in explorer.children if hasattr(child, "description")}
     assert {"dataset", "flip chance", "rotate ±°", "zoom ±", "shift ±", "brightness ±", "new draw"} <= names
+
+
+# --- shift_images (lesson 05's shift, extended to one move per image) ---
+
+def lesson05_shift(batch: torch.Tensor, right: int, down: int) -> torch.Tensor:
+    """Lesson 05's `shift`, copied from notebooks/05_convolutional_networks.ipynb."""
+    background = batch.amin()
+    moved = torch.roll(batch, shifts=(down, right), dims=(2, 3))
+    if down > 0:
+        moved[:, :, :down] = background
+    elif down < 0:
+        moved[:, :, down:] = background
+    if right > 0:
+        moved[:, :, :, :right] = background
+    elif right < 0:
+        moved[:, :, :, right:] = background
+    return moved
+
+
+def test_shift_images_matches_lesson05s_shift():
+    batch = torch.randn(4, 2, 28, 28, generator=torch.Generator().manual_seed(0))
+    for right in range(-5, 6):
+        for down in (-4, -1, 0, 2, 30):
+            assert torch.equal(utils.shift_images(batch, right, down), lesson05_shift(batch, right, down))
+
+
+def test_shift_images_moves_each_image_its_own_way():
+    batch = images(6)
+    right, down = torch.tensor([0, 1, -2, 3, 0, -4]), torch.tensor([0, 0, 1, -3, 4, 2])
+    moved = utils.shift_images(batch, right, down)
+    for index in range(6):
+        alone = lesson05_shift(batch[index:index + 1], int(right[index]), int(down[index]))
+        assert torch.equal(moved[index:index + 1], alone)      # the batch's background is every image's here
+
+
+def test_shift_images_explains_bad_input():
+    batch = images(3)
+    with pytest.raises(ValueError, match="N x C x H x W"):
+        utils.shift_images(batch[0], 1, 0)
+    with pytest.raises(ValueError, match="right must be a whole number"):
+        utils.shift_images(batch, 1.5, 0)
+    with pytest.raises(ValueError, match="down must be a whole number or one whole number per image"):
+        utils.shift_images(batch, 0, torch.tensor([1, 2]))
+
+
+# --- the CNN experiment's helpers ---
+
+def test_mapped_loader_changes_every_batch_and_keeps_labels():
+    loader = utils.TensorLoader(images(6), torch.arange(6), batch_size=4)
+    mapped = lesson.MappedLoader(loader, lambda batch: batch + 1)
+    batches = list(mapped)
+    assert len(mapped) == 2
+    assert torch.equal(torch.cat([labels for _, labels in batches]), torch.arange(6))
+    assert torch.equal(torch.cat([batch for batch, _ in batches]), images(6) + 1)
+    with pytest.raises(ValueError, match="change must be a function"):
+        lesson.MappedLoader(loader, 3)
+
+
+class CentreDetector(torch.nn.Module):
+    """Class 1 when the pixel at row 14, column 14 is bright, else class 0: a model that any move fools."""
+
+    def forward(self, batch):
+        bright = batch[:, 0, 14, 14] > 0.5
+        return torch.stack([(~bright).float(), bright.float()], 1)
+
+
+def test_shifted_accuracy_follows_lesson05s_protocol():
+    batch = torch.zeros(8, 1, 28, 28)
+    batch[:, 0, 14, 14] = 1.0
+    labels = torch.ones(8, dtype=torch.long)
+    assert lesson.shifted_accuracy(CentreDetector(), batch, labels) == [1.0, 0.0, 0.0, 0.0, 0.0]
+    wide = torch.zeros(8, 1, 28, 28)
+    wide[:, 0, 14, 12:17] = 1.0                       # a horizontal bar: left/right moves of 1-2 px keep it
+    assert lesson.shifted_accuracy(CentreDetector(), wide, labels, pixels=(1, 2, 3)) == [0.5, 0.5, 0.0]
+    with pytest.raises(ValueError, match="as many labels as images"):
+        lesson.shifted_accuracy(CentreDetector(), batch, labels[:3])
+
+
+def test_checker_explains_a_top_to_bottom_mirror(capsys):
+    assert not lesson.check_safe_augmentations({"c", "d", "e", "f", "g"})
+    out = capsys.readouterr().out
+    assert "mirrored top to bottom" in out and "upside down" not in out

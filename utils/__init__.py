@@ -8,9 +8,10 @@ import torch
 import torchvision
 
 from .augment import AugmentedLoader, augment_batch, show_augmentations
+from .augment import shift_images
 from .data import (CLASS_NAMES, DataFileError, TensorLoader, load_dataset, load_tensors,
                    make_loaders, split_off, take_per_class)
-from .models import CheckpointError, count_parameters, load_checkpoint, make_cnn, make_mlp
+from .models import CheckpointError, count_parameters, load_checkpoint, load_verified, make_cnn, make_mlp
 from .plotting import COLORS, plot_confusion_matrix, plot_history, show_images, use_course_style
 from .seeds import make_generator, seed_offset, set_seed
 from .threads import apply_thread_policy

@@ -108,3 +108,32 @@ def show_augmentations(rows: dict[str, torch.Tensor], title: str | None = None, 
     if title:
         fig.suptitle(title)
     fig.tight_layout()
+
+
+def shift_images(images: torch.Tensor, right, down) -> torch.Tensor:
+    """Return the images moved `right` and `down` whole pixels (negative: left, up), gaps filled with background.
+
+    Lesson 05's `shift`, extended: `right` and `down` are whole numbers for the whole batch, or one whole
+    number per image (tensors of length N), so each image can get its own random move. The background is
+    the batch's darkest value, as in lesson 05; pixels moved out of the frame are lost.
+    """
+    if not isinstance(images, torch.Tensor) or images.ndim != 4:
+        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise ValueError(f"shift_images needs a tensor shaped N x C x H x W; got {shape}.")
+    count, channels, height, width = images.shape
+    moves = []
+    for name, value, size in (("right", right, width), ("down", down, height)):
+        value = torch.as_tensor(value, device=images.device)
+        if value.is_floating_point() or value.is_complex() or value.dtype == torch.bool or value.ndim > 1 \
+                or (value.ndim == 1 and len(value) != count):
+            raise ValueError(f"{name} must be a whole number or one whole number per image "
+                             f"({count} of them); got {value.dtype} of shape {tuple(value.shape)}.")
+        moves.append(value.long().expand(count))
+    right, down = moves
+    background = images.amin()                       # the darkest value, i.e. the empty background
+    rows = torch.arange(height, device=images.device) - down[:, None]    # N x H: the input row each output row reads
+    cols = torch.arange(width, device=images.device) - right[:, None]    # N x W: the input column it reads
+    inside = ((rows >= 0) & (rows < height))[:, None, :, None] & ((cols >= 0) & (cols < width))[:, None, None, :]
+    moved = images.gather(2, rows.clamp(0, height - 1)[:, None, :, None].expand(count, channels, height, width))
+    moved = moved.gather(3, cols.clamp(0, width - 1)[:, None, None, :].expand(count, channels, height, width))
+    return torch.where(inside, moved, background)

@@ -7,10 +7,11 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
-from .augment import augment_batch, check_strengths, show_augmentations
+from .augment import augment_batch, check_strengths, shift_images, show_augmentations
 from .checks import report
 from .data import dataset_key, load_dataset
 from .seeds import make_generator
+from .training import predict
 
 DIGIT_CHANGES = {
     "a": "mirror left-right",
@@ -18,14 +19,14 @@ DIGIT_CHANGES = {
     "c": "shift 2 pixels to the right",
     "d": "rotate by 10 degrees",
     "e": "make 20% brighter",
-    "f": "flip upside down",
+    "f": "mirror top to bottom",
     "g": "zoom in by 10%",
 }
 # Why each change that alters a digit's meaning does so (the others keep every digit readable as itself).
 _MEANING_CHANGES = {
     "a": "a mirrored 2, 3, 7 or 9 is no digit anyone writes (a mirrored 2 looks like a 5 or an S)",
     "b": "a 6 turned by 180 degrees is a 9, and a 9 a 6",
-    "f": "upside down, a 6 has its loop on top like a 9, and a 7 looks like an L",
+    "f": "mirrored top to bottom, a 7 looks like an L and a 6 becomes a backwards 9, shapes nobody writes",
 }
 
 
@@ -45,7 +46,7 @@ def check_safe_augmentations(answer) -> bool:
                                  f"{_MEANING_CHANGES[unsafe[0]]}.")
     return report(chosen == expected,
                   "Small shifts, small rotations, zooms and brightness changes keep a digit's label; "
-                  "flips and large rotations can change it.",
+                  "mirroring (either way) and a 180-degree turn can change it.",
                   f"All your choices are safe, but {len(expected - chosen)} more change(s) keep the label too.")
 
 
@@ -113,10 +114,44 @@ def check_shift_theta(answer) -> bool:
                            "left (7 pixels = 0.5 units of the width's 2).", hint)
 
 
+class MappedLoader:
+    """Wrap a loader so that every batch it yields goes through `change(images)` first (labels untouched).
+
+    Like utils.AugmentedLoader, but for any function of a batch, e.g. random shifts by whole pixels.
+    """
+
+    def __init__(self, loader, change):
+        if not callable(change):
+            raise ValueError("change must be a function of a batch of images, e.g. "
+                             "lambda images: random_shifts(images, 3).")
+        self.loader, self.change = loader, change
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    def __iter__(self):
+        for images, labels in self.loader:
+            yield self.change(images), labels
+
+
+def shifted_accuracy(model, images: torch.Tensor, labels: torch.Tensor, pixels=(0, 1, 2, 3, 4)) -> list[float]:
+    """Lesson 05's test: the accuracy on `images` moved by each distance in `pixels`, averaged over the
+    four moves (left, right, up, down); distance 0 is the images as they are. Returns one number per distance."""
+    if len(images) != len(labels) or not len(labels):
+        raise ValueError(f"Need as many labels as images (at least one); got {len(images)} images and "
+                         f"{len(labels)} labels.")
+    result = []
+    for distance in pixels:
+        moves = [(distance, 0), (-distance, 0), (0, distance), (0, -distance)] if distance else [(0, 0)]
+        scores = [(predict(model, shift_images(images, *move)) == labels).float().mean().item() for move in moves]
+        result.append(sum(scores) / len(scores))
+    return result
+
+
 @functools.lru_cache(maxsize=2)
 def _one_per_class(dataset: str) -> torch.Tensor:
-    """Return the first test image of each class of `dataset`, in class order, as 10 x 1 x 28 x 28 in 0..1."""
-    data = load_dataset(dataset, train=False)
+    """Return the first training image of each class of `dataset`, in class order, as 10 x 1 x 28 x 28 in 0..1."""
+    data = load_dataset(dataset, train=True)
     firsts = [int((data.targets == label).nonzero()[0]) for label in range(10)]
     return data.data[firsts].unsqueeze(1).float() / 255
 
@@ -124,7 +159,7 @@ def _one_per_class(dataset: str) -> torch.Tensor:
 def augmentation_grid(dataset: str = "fashion_mnist", flip: float = 0.0, degrees: float = 0.0,
                       zoom: float = 0.0, shift: float = 0.0, brightness: float = 0.0,
                       draws: int = 3, seed: int = 0) -> dict:
-    """Augment one test image per class `draws` times with utils.augment_batch; print a summary line.
+    """Augment one training image per class `draws` times with utils.augment_batch; print a summary line.
 
     Returns {"rows": {"original": images, "draw 1": ..., ...}, "change": mean absolute pixel change
     (pixels run from 0 to 1)}. The same `seed` gives the same pictures.
@@ -150,7 +185,7 @@ def show_augmentation_grid(dataset: str = "fashion_mnist", flip: float = 0.0, de
                            seed: int = 0) -> None:
     """Print the summary of augmentation_grid and draw its originals above three augmented draws."""
     result = augmentation_grid(dataset, flip, degrees, zoom, shift, brightness, seed=seed)
-    show_augmentations(result["rows"], title="Top row: one test image per class; below: random augmentations")
+    show_augmentations(result["rows"], title="Top row: one training image per class; below: random augmentations")
     fig = plt.gcf()
     display(fig)
     plt.close(fig)
@@ -159,6 +194,7 @@ def show_augmentation_grid(dataset: str = "fashion_mnist", flip: float = 0.0, de
 def make_augmentation_explorer() -> widgets.Widget:
     """Return an explorer: pick a dataset and augmentation strengths, see three random draws of each image.
 
+    The images are training images (lesson 06 keeps the test set for its end).
     Controls: Dropdown "dataset" (fashion_mnist, mnist); FloatSlider "flip chance" (0 to 1),
     IntSlider "rotate ±°" (0 to 180), FloatSliders "zoom ±", "shift ±", "brightness ±" (0 to 0.5);
     IntSlider "new draw" (a seed, 0 to 20). Each change reprints the line "fashion_mnist: flip 50%,
