@@ -172,6 +172,8 @@ def test_new_head_checker(checkpoint, capsys):
     pretrained = utils.make_cnn(classes=5)
     load_checkpoint(CHECKPOINT, model=pretrained)
     assert not lesson.check_new_head(nn.Sequential(*pretrained, nn.Linear(5, 3)), checkpoint)   # appended, not replaced
+    pretrained[-1].out_features = 3                                  # renames the layer, keeps its 5 x 128 weights
+    assert not lesson.check_new_head(pretrained, checkpoint)
     with pytest.raises(ValueError, match="dict utils.load_checkpoint returned"):
         lesson.check_new_head(model, None)
 

@@ -94,12 +94,15 @@ def check_new_head(model, checkpoint: dict, classes: int = 3) -> bool:
         hint = "Replace the last layer instead of adding one after it: model[-1] = nn.Linear(...)."
     elif kept and last.in_features != old_last_in:
         hint = f"The new layer must take the {old_last_in} features the layer before it gives, not {last.in_features}."
+    elif kept and tuple(last.weight.shape) != (classes, old_last_in) and last.out_features == classes:
+        hint = ("Changing out_features does not change the layer's weights: make a new layer, "
+                f"model[-1] = nn.Linear({old_last_in}, {classes}).")
     elif kept and last.out_features != classes:
         hint = f"The last layer has {last.out_features} outputs; the new task has {classes} classes."
     elif not kept and last.out_features == classes:
         hint = ("The new last layer is right, but the earlier layers lost their pretrained weights: load the "
                 "checkpoint into the model before replacing its last layer.")
-    right = kept and last.in_features == old_last_in and last.out_features == classes
+    right = kept and tuple(last.weight.shape) == (classes, old_last_in)
     return report(right,
                   f"Every layer but the last keeps what it learned; the new last layer maps the "
                   f"{last.in_features} features to {classes} classes, and it starts from random weights.",
