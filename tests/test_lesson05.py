@@ -18,31 +18,41 @@ def test_output_size_checker(capsys):
 
 
 def test_conv_parameters_checker(capsys):
-    assert lesson.check_conv_parameters(16 * 32 * 3 * 3 + 32)
-    for wrong in (None, 16 * 32 * 3 * 3, 4640 + 16, 0, "4640x"):
+    assert lesson.check_conv_parameters(8 * 24 * 5 * 5 + 24)
+    assert lesson.check_conv_parameters(4824.0)
+    for wrong in (None, 8 * 24 * 5 * 5, 8 * 24 * 5 * 5 + 8, 16 * 32 * 3 * 3 + 32, 0, "4824x"):
         assert not lesson.check_conv_parameters(wrong)
     assert "bias" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("kernel", [
-    [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],                 # Sobel
-    [[1, 1, 1], [0, 0, 0], [-1, -1, -1]],                 # Prewitt, opposite sign
-    torch.tensor([[0.0, 0, 0], [1, 1, 1], [-1, -1, -1]]),  # a tensor works too
+    [[0, 1, 2], [-1, 0, 1], [-2, -1, 0]],                 # Sobel turned by 45 degrees
+    [[2, 1, 0], [1, 0, -1], [0, -1, -2]],                 # the other diagonal
+    [[0, -1, -1], [1, 0, -1], [1, 1, 0]],                 # Prewitt turned, opposite sign
+    [[2, -1, -1], [-1, 2, -1], [-1, -1, 2]],              # a diagonal line detector
+    [[0, 1 / 3, 2 / 3], [-1 / 3, 0, 1 / 3], [-2 / 3, -1 / 3, 0]],  # sums to 0 only up to rounding
+    torch.tensor([[0.0, 1, 1], [-1, 0, 1], [-1, -1, 0]]),  # a tensor works too
 ])
-def test_edge_kernel_checker_accepts_horizontal_edge_detectors(kernel):
+def test_edge_kernel_checker_accepts_diagonal_edge_detectors(kernel, capsys):
     assert lesson.check_edge_kernel(kernel)
+    assert "✅" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("kernel", [
-    None, "edge", [1, 2, 3], [[1, 2], [3, 4]], [[0] * 3] * 3,
-    [[1 / 9] * 3] * 3,                                   # blur: responds to flat areas
-    [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],                # vertical edges
-    [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],           # outline: ignores flat areas but sees all edges
-    [[1, 0, 0], [0, 0, 0], [0, 0, -1]],                  # diagonal
+@pytest.mark.parametrize("kernel, hint", [
+    (None, "3 x 3"), ("edge", "3 x 3"), ([1, 2, 3], "3 x 3"), ([[1, 2], [3, 4]], "3 x 3"), ([[0] * 3] * 3, "all-zero"),
+    ([[1 / 9] * 3] * 3, "flat"),                                       # blur
+    ([[0, 1, 2], [-1, 0, 1], [-2, -1, 0.02]], "flat"),                # near miss: adds up to 0.02
+    ([[-1, -1, -1], [0, 0, 0], [1, 1, 1.3]], "flat"),                 # near miss: adds up to 0.3
+    ([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "vertical or horizontal"),  # vertical edges
+    ([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], "vertical or horizontal"),  # horizontal edges
+    ([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], "vertical or horizontal"),  # outline: every direction alike
+    ([[-1, 1, -1], [0, 0, 0], [1, -1, 1]], "vertical or horizontal"),
+    ([[0, 0, 0], [0, 1e-3, -1e-3], [0, 0, 0]], "vertical or horizontal"),
 ])
-def test_edge_kernel_checker_rejects_other_kernels(kernel, capsys):
+def test_edge_kernel_checker_rejects_other_kernels(kernel, hint, capsys):
     assert not lesson.check_edge_kernel(kernel)
-    assert "❌" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "❌" in out and hint in out
 
 
 def test_kernel_feature_map_matches_conv2d_and_prints_summary(capsys):

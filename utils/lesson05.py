@@ -24,21 +24,39 @@ def check_output_size(answer) -> bool:
 
 
 def check_conv_parameters(answer) -> bool:
-    """Exercise 05.2: number of trainable parameters of nn.Conv2d(16, 32, kernel_size=3)."""
-    layer = torch.nn.Conv2d(16, 32, kernel_size=3)
+    """Exercise 05.2: number of trainable parameters of nn.Conv2d(8, 24, kernel_size=5)."""
+    layer = torch.nn.Conv2d(8, 24, kernel_size=5)
     expected = sum(p.numel() for p in layer.parameters())
     weights_only = layer.weight.numel()
-    hint = ("Each of the 32 output channels has one 3 x 3 kernel per input channel, "
+    hint = ("Each of the 24 output channels has one 5 x 5 kernel per input channel, "
             "plus one bias. Multiply it out.")
     if is_close(answer, weights_only):
         hint = "Almost: you counted the weights. Each output channel also has one bias."
+    elif is_close(answer, weights_only + 8):
+        hint = "Almost: there is one bias per output channel (24), not per input channel."
     return report(is_close(answer, expected),
                   f"{weights_only} weights + {layer.bias.numel()} biases = {expected}, "
                   "whatever the size of the image.", hint)
 
 
+EDGE_RATIO = 1.2        # exercise 05.3: a diagonal edge must get at least this many times the straight-edge response
+FLAT_TOLERANCE = 1e-3   # ... and a flat area at most this share of the kernel's total absolute weight
+
+
+def edge_responses(kernel: torch.Tensor) -> dict[str, float]:
+    """Return a 3 x 3 kernel's strongest absolute response to a flat area and to vertical, horizontal and
+    diagonal edges (8 x 8 images of 0s and 1s), each divided by the kernel's total absolute weight."""
+    size = kernel.abs().sum().item()
+    rows, cols = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
+    images = {"flat": torch.ones(8, 8), "vertical": (cols >= 4).float(), "horizontal": (rows >= 4).float(),
+              "diagonal \\": (cols - rows >= 1).float(), "diagonal /": (cols + rows >= 8).float()}
+    return {name: torch.nn.functional.conv2d(image[None, None], kernel[None, None]).abs().max().item() / size
+            for name, image in images.items()}
+
+
 def check_edge_kernel(answer) -> bool:
-    """Exercise 05.3: a 3 x 3 kernel that responds to horizontal edges, but not to flat areas or vertical edges."""
+    """Exercise 05.3: a 3 x 3 kernel that gives 0 on flat areas and responds to a diagonal edge at least
+    EDGE_RATIO times as strongly as to a vertical or a horizontal edge."""
     try:
         kernel = torch.as_tensor(answer, dtype=torch.float32)
     except (TypeError, ValueError, RuntimeError):
@@ -46,25 +64,28 @@ def check_edge_kernel(answer) -> bool:
     if kernel is None or kernel.shape != (3, 3):
         return report(False, "", "Give a 3 x 3 kernel: a list of three rows of three numbers, "
                                  "e.g. [[1, 2, 3], [4, 5, 6], [7, 8, 9]].")
-    size = kernel.abs().sum().item()
-    if size == 0:
-        return report(False, "", "An all-zero kernel responds to nothing. Give some rows positive "
-                                 "and others negative weights.")
-    step = torch.zeros(8, 8)
-    step[4:] = 1.0                    # dark top half, bright bottom half: a horizontal edge
-
-    def strongest(image: torch.Tensor) -> float:
-        return torch.nn.functional.conv2d(image[None, None], kernel[None, None]).abs().max().item() / size
-
-    flat, vertical, horizontal = strongest(torch.ones(8, 8)), strongest(step.T.contiguous()), strongest(step)
-    if flat > 0.05:
-        return report(False, "", "It responds to a flat, uniform area. Make the weights add up to 0.")
-    if vertical > 0.05:
-        return report(False, "", "It responds to vertical edges (a change from left to right). Make "
-                                 "every column of the kernel add up to 0.")
-    return report(horizontal >= 0.25,
-                  "It lights up at a horizontal edge and stays 0 on flat areas and vertical edges.",
-                  "It barely responds to a horizontal edge. Make the top row differ from the bottom row.")
+    if kernel.abs().sum().item() == 0:
+        return report(False, "", "An all-zero kernel responds to nothing. Give some weights positive "
+                                 "and others negative values.")
+    response = edge_responses(kernel)
+    if response["flat"] > FLAT_TOLERANCE:
+        return report(False, "", f"It responds to a flat, uniform area: its weights add up to "
+                                 f"{kernel.sum().item():.3g}. Make them add up to exactly 0.")
+    diagonal = max(response["diagonal \\"], response["diagonal /"])
+    straight = max(response["vertical"], response["horizontal"])
+    if diagonal < 0.1:
+        return report(False, "", "It barely responds to a diagonal edge. Put positive weights towards one "
+                                 "corner of the kernel and negative weights towards the opposite corner.")
+    if diagonal < EDGE_RATIO * straight:
+        return report(False, "", f"It responds to a vertical or horizontal edge about as strongly as to a "
+                                 f"diagonal one (ratio {diagonal / straight:.2f}; at least {EDGE_RATIO} is "
+                                 "needed). Put positive weights towards one corner and negative weights "
+                                 "towards the opposite corner.")
+    if straight == 0:
+        return report(True, "It stays 0 on flat areas and on vertical and horizontal edges, and lights up at "
+                            "a diagonal edge.", "")
+    return report(True, f"It stays 0 on flat areas and responds {diagonal / straight:.2f} times as strongly "
+                        "to a diagonal edge as to a vertical or horizontal one.", "")
 
 
 KERNEL_PRESETS = {
