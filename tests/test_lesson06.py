@@ -93,6 +93,9 @@ def test_check_safe_augmentations(capsys):
     assert lesson.check_safe_augmentations({"c", "d", "e", "g"})
     assert lesson.check_safe_augmentations(["C", "d", "e", "g"])
     assert not lesson.check_safe_augmentations(None)
+    capsys.readouterr()
+    assert not lesson.check_safe_augmentations(set())
+    assert "empty set" in capsys.readouterr().out
     assert not lesson.check_safe_augmentations({"c", "d"})
     assert not lesson.check_safe_augmentations({"a", "c", "d", "e", "g"})
     assert not lesson.check_safe_augmentations({"c", "z"})
@@ -120,6 +123,49 @@ def test_check_random_flip():
     assert not lesson.check_random_flip(lambda batch, p: batch.flip(-1))
     assert not lesson.check_random_flip(lambda batch, p: 1 / 0)
     assert not lesson.check_random_flip(in_place)
+
+
+def test_check_random_flip_rejects_patterns_and_wrong_rates(capsys):
+    def right_with_loop(batch, p):
+        return torch.stack([image.flip(-1) if torch.rand(()) < p else image.clone() for image in batch])
+
+    def every_other(batch, p):
+        out = batch.clone()
+        out[::2] = batch[::2].flip(-1)
+        return batch.flip(-1) if p == 1 else out if p > 0 else batch.clone()
+
+    def first_share(batch, p):
+        out = batch.clone()
+        count = round(p * len(batch))
+        out[:count] = batch[:count].flip(-1)
+        return out
+
+    def always_half(batch, p):
+        if p in (0, 1):
+            return batch.flip(-1) if p else batch.clone()
+        mirror = torch.rand(len(batch)) < 0.5
+        return torch.where(mirror[:, None, None, None], batch.flip(-1), batch)
+
+    def same_coins_every_call(batch, p):
+        mirror = torch.rand(len(batch), generator=torch.Generator().manual_seed(1)) < p
+        return torch.where(mirror[:, None, None, None], batch.flip(-1), batch)
+
+    calls = []
+
+    def stripes_that_move(batch, p):      # a new pattern on every call, but a pattern: every other image
+        calls.append(p)
+        if p in (0, 1):
+            return batch.flip(-1) if p else batch.clone()
+        mirror = torch.arange(len(batch)) % round(1 / p) == len(calls) % round(1 / p)
+        return torch.where(mirror[:, None, None, None], batch.flip(-1), batch)
+
+    assert lesson.check_random_flip(right_with_loop)
+    for wrong in (every_other, first_share, always_half, same_coins_every_call):
+        assert not lesson.check_random_flip(wrong), wrong.__name__
+    out = capsys.readouterr().out
+    assert "p = 0.2" in out and "afresh" in out
+    assert not lesson.check_random_flip(stripes_that_move)
+    assert "Neighbouring images" in capsys.readouterr().out
 
 
 def test_check_shift_theta():

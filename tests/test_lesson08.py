@@ -3,6 +3,7 @@
 import ipywidgets
 import pytest
 import torch
+from torch import nn
 
 from utils import lesson08 as lesson
 
@@ -57,7 +58,7 @@ def test_noisy_label_run_memorises_without_early_stopping(capsys):
     assert noisy["wrong_labels"] > 30
     assert noisy["noisy_train_acc"] > 0.9 and noisy["wrong_fitted"] > 0.8   # it learns the wrong labels too
     out = capsys.readouterr().out
-    assert "0% of labels redrawn" in out and "60% of labels redrawn" in out
+    assert "0% of labels redrawn" in out and "60% of labels redrawn" in out and "trained in" in out
     assert lesson.noisy_label_run(0.6, big) is lesson.noisy_label_run(0.6, big)   # remembered, not retrained
 
 
@@ -78,25 +79,50 @@ def test_noise_explorer_has_its_controls_and_redraws(monkeypatch, capsys, show_e
 
 
 def test_wrong_share_checker_accepts_the_expected_and_measured_values():
-    assert lesson.check_wrong_share(0.24)
-    assert lesson.check_wrong_share(0.3 * 4 / 5)
-    assert lesson.check_wrong_share(0.2455)           # as measured on a few thousand labels
-    assert lesson.check_wrong_share(0.232)
-    assert lesson.check_wrong_share(0.27, classes=10)
-    labels = torch.arange(10_000) % 5
-    measured = (lesson.corrupt_labels(labels, 0.3, classes=5, seed=11) != labels).float().mean().item()
+    assert lesson.check_wrong_share(0.45)                 # the exercise: half of ten-class labels redrawn
+    assert lesson.check_wrong_share(0.5 * 9 / 10)
+    assert lesson.check_wrong_share(0.4555)               # as measured on a few thousand labels
+    assert lesson.check_wrong_share(0.441)
+    assert lesson.check_wrong_share(0.24, fraction=0.3, classes=5)    # section 7's setting
+    labels = torch.arange(10_000) % 10
+    measured = (lesson.corrupt_labels(labels, 0.5, classes=10, seed=11) != labels).float().mean().item()
     assert lesson.check_wrong_share(measured)
-    for wrong in (None, "0.24x", 0.3, 24, 0.27, 0.06, 0.8, 0.2, 0.26):
+    for wrong in (None, "0.45x", 0.5, 45, 0.4, 0.25, 0.05, 0.9, 0.47, 0.43):
         assert not lesson.check_wrong_share(wrong)
+    assert not lesson.check_wrong_share(0.27, fraction=0.3, classes=5)
 
 
 def test_wrong_share_checker_hints(capsys):
-    lesson.check_wrong_share(0.3)
-    assert "1 time in 5" in capsys.readouterr().out
-    lesson.check_wrong_share(24)
+    lesson.check_wrong_share(0.5)
+    assert "1 time in 10" in capsys.readouterr().out
+    lesson.check_wrong_share(45)
     assert "share" in capsys.readouterr().out
-    lesson.check_wrong_share(0.27)
-    assert "ten classes" in capsys.readouterr().out
+    lesson.check_wrong_share(0.4)
+    assert "5 classes" in capsys.readouterr().out
+    lesson.check_wrong_share(0.27, fraction=0.3, classes=5)
+    assert "10 classes" in capsys.readouterr().out
+
+
+def test_symptom_d_is_what_a_loop_without_optimizer_step_shows():
+    """Exercise 2(d): with no optimizer.step(), the loss of an untrained 5-class CNN jitters around log 5, weights fixed."""
+    import math
+
+    import utils
+    train_x, train_y, *_ = lesson.digits_task()
+    utils.set_seed(0)
+    model = utils.make_cnn(classes=5)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    before = model[11].weight.detach().clone()
+    losses = []
+    for start in range(0, 100, 20):                       # one epoch of 5 batches of 20, step() forgotten
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(train_x[start:start + 20]), train_y[start:start + 20])
+        loss.backward()
+        losses.append(loss.item())
+    assert torch.equal(model[11].weight, before)
+    assert max(losses) - min(losses) > 0.01                # it jitters from batch to batch
+    assert all(abs(value - math.log(5)) < 0.25 for value in losses)   # around log 5
+    assert "jitters" in lesson.SYMPTOMS["d"] and "1.61" in lesson.SYMPTOMS["a"]
 
 
 RIGHT_REMEDIES = {"a": "raise rate", "b": "regularise", "c": "lower rate", "d": "fix the loop"}

@@ -26,7 +26,7 @@ DIGIT_CHANGES = {
 _MEANING_CHANGES = {
     "a": "a mirrored 2, 3, 7 or 9 is no digit anyone writes (a mirrored 2 looks like a 5 or an S)",
     "b": "a 6 turned by 180 degrees is a 9, and a 9 a 6",
-    "f": "mirrored top to bottom, a 7 looks like an L and a 6 becomes a backwards 9, shapes nobody writes",
+    "f": "mirrored top to bottom, a 7 becomes a backwards L and a 6 a backwards 9, shapes nobody writes",
 }
 
 
@@ -37,6 +37,8 @@ def check_safe_augmentations(answer) -> bool:
         chosen = {str(letter).strip().lower() for letter in answer}
     except TypeError:
         chosen = None
+    if chosen == set():
+        return report(False, "", "An empty set says no change keeps every digit's label; some do.")
     if not chosen or not chosen <= set(DIGIT_CHANGES):
         return report(False, "", f"Answer with a set of letters from {', '.join(DIGIT_CHANGES)}, "
                                  "e.g. {'a', 'c'}.")
@@ -60,12 +62,14 @@ def check_random_flip(answer) -> bool:
     original = images.clone()
     mirrored = images.flip(-1)
     try:
-        none, every, half = answer(images, 0.0), answer(images, 1.0), answer(images, 0.5)
+        none, every = answer(images, 0.0), answer(images, 1.0)
+        half, half_again, fifth = answer(images, 0.5), answer(images, 0.5), answer(images, 0.2)
     except Exception as error:      # a student's function may fail in any way: explain, don't crash
         return report(False, "", f"Your function raised {type(error).__name__}: {error}")
     if not torch.equal(images, original):
         return report(False, "", "Your function changed the input batch in place; return a new tensor.")
-    if not all(isinstance(out, torch.Tensor) and out.shape == images.shape for out in (none, every, half)):
+    outputs = (none, every, half, half_again, fifth)
+    if not all(isinstance(out, torch.Tensor) and out.shape == images.shape for out in outputs):
         return report(False, "", "Return a tensor with the same shape as `images` (N x C x H x W).")
     if not torch.equal(none, images):
         return report(False, "", "With p = 0 no image may change.")
@@ -73,16 +77,31 @@ def check_random_flip(answer) -> bool:
         return report(False, "", "That flips top to bottom (dimension -2); mirror left-right: the last dimension.")
     if not torch.equal(every, mirrored):
         return report(False, "", "With p = 1 every image must be mirrored left-right: images.flip(-1).")
-    flipped = (half == mirrored).flatten(1).all(1)
-    kept = (half == images).flatten(1).all(1)
-    if not bool((flipped | kept).all()):
-        return report(False, "", "With p = 0.5 each output must be its input either mirrored or untouched.")
-    share = flipped.float().mean().item()
-    if share in (0.0, 1.0):
-        return report(False, "", "With p = 0.5 all images got the same decision: draw one random number per "
-                                 "image, e.g. torch.rand(len(images)) < p.")
-    return report(0.4 <= share <= 0.6, f"It mirrored {share:.0%} of 2,000 images, each decided on its own.",
-                  f"With p = 0.5 it mirrored {share:.0%} of the images; about half should be.")
+    decisions = []
+    for p, out in ((0.5, half), (0.5, half_again), (0.2, fifth)):
+        flipped = (out == mirrored).flatten(1).all(1)
+        if not bool((flipped | (out == images).flatten(1).all(1)).all()):
+            return report(False, "", f"With p = {p} each output must be its input either mirrored or untouched.")
+        share = flipped.float().mean().item()
+        if share in (0.0, 1.0):
+            return report(False, "", f"With p = {p} all images got the same decision: draw one random number per "
+                                     "image, e.g. torch.rand(len(images)) < p.")
+        # 2,000 fair coins: the share lies within 0.05 of p except about once in 10,000 tries
+        if abs(share - p) > 0.05:
+            return report(False, "", f"With p = {p} it mirrored {share:.0%} of the images; about {p:.0%} should be.")
+        decisions.append(flipped)
+    if torch.equal(decisions[0], decisions[1]):
+        return report(False, "", "Two calls with p = 0.5 mirrored exactly the same images: the choice must be "
+                                 "random, drawn afresh on every call (torch.rand), not a fixed pattern.")
+    # A fixed pattern (every other image, the first half) shows as runs: random choices for neighbouring
+    # images agree about half the time.
+    for flipped in decisions[:2]:
+        agree = (flipped[1:] == flipped[:-1]).float().mean().item()
+        if not 0.4 <= agree <= 0.6:
+            return report(False, "", "Neighbouring images got too regular decisions (a pattern, not coin tosses): "
+                                     "draw one random number per image, e.g. torch.rand(len(images)) < p.")
+    return report(True, "Each image was mirrored or kept by its own coin toss, about p of them mirrored, "
+                        "and a new call tossed new coins.", "")
 
 
 def check_shift_theta(answer) -> bool:
