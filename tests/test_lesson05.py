@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from torch import nn
 
 from utils import lesson05 as lesson
 
@@ -48,6 +49,8 @@ def test_edge_kernel_checker_accepts_diagonal_edge_detectors(kernel, capsys):
     ([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], "vertical or horizontal"),  # outline: every direction alike
     ([[-1, 1, -1], [0, 0, 0], [1, -1, 1]], "vertical or horizontal"),
     ([[0, 0, 0], [0, 1e-3, -1e-3], [0, 0, 0]], "vertical or horizontal"),
+    ([[float("nan")] * 3] * 3, "nan or infinity"),
+    ([[0, 1, float("inf")], [-1, 0, 1], [-2, -1, 0]], "nan or infinity"),
 ])
 def test_edge_kernel_checker_rejects_other_kernels(kernel, hint, capsys):
     assert not lesson.check_edge_kernel(kernel)
@@ -86,3 +89,16 @@ def test_kernel_explorer_presets_fill_the_boxes_and_edits_switch_to_custom():
     image_box.value = "zeros"
     preset_box.value = "identity"
     assert values() == [[0, 0, 0], [0, 1, 0], [0, 0, 0]]
+
+
+def test_edge_kernel_checker_accepts_a_right_answer_at_any_scale(capsys):
+    """A huge diagonal detector is still one: float32 sums must not overflow into a wrong verdict."""
+    assert lesson.check_edge_kernel([[0, 1e38, 2e38], [-1e38, 0, 1e38], [-2e38, -1e38, 0]])
+    assert "✅" in capsys.readouterr().out
+
+
+def test_multiply_adds_counts_conv_and_linear_layers():
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 5 * 5, 3))
+    # conv: 4 x 5 x 5 outputs, 9 weights each; linear: 3 outputs, 100 weights each
+    assert lesson.multiply_adds(model, torch.zeros(1, 1, 5, 5)) == 4 * 5 * 5 * 9 + 3 * 100
+    assert model.training, "multiply_adds must leave the model in the mode it found it in"

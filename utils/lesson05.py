@@ -4,6 +4,7 @@
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
+from torch import nn
 from IPython.display import display
 
 from .checks import is_close, report
@@ -64,13 +65,16 @@ def check_edge_kernel(answer) -> bool:
     if kernel is None or kernel.shape != (3, 3):
         return report(False, "", "Give a 3 x 3 kernel: a list of three rows of three numbers, "
                                  "e.g. [[1, 2, 3], [4, 5, 6], [7, 8, 9]].")
+    if not torch.isfinite(kernel).all():
+        return report(False, "", "Your kernel contains nan or infinity: give nine ordinary numbers.")
     if kernel.abs().sum().item() == 0:
         return report(False, "", "An all-zero kernel responds to nothing. Give some weights positive "
                                  "and others negative values.")
-    response = edge_responses(kernel)
+    weight_sum = kernel.double().sum().item()
+    response = edge_responses(kernel / kernel.abs().max())      # scaled to a largest weight of 1: no overflow
     if response["flat"] > FLAT_TOLERANCE:
         return report(False, "", f"It responds to a flat, uniform area: its weights add up to "
-                                 f"{kernel.sum().item():.3g}. Make them add up to exactly 0.")
+                                 f"{weight_sum:.3g}. Make them add up to exactly 0.")
     diagonal = max(response["diagonal \\"], response["diagonal /"])
     straight = max(response["vertical"], response["horizontal"])
     if diagonal < 0.1:
@@ -199,3 +203,26 @@ def make_kernel_explorer(images: dict[str, torch.Tensor] | None = None) -> widge
         cell.observe(edit_cell, "value")
     draw()
     return widgets.VBox([widgets.HBox([widgets.VBox([image_box, preset_box]), grid]), out])
+
+
+def multiply_adds(model: nn.Module, image: torch.Tensor) -> int:
+    """Return the multiply-adds one forward pass of `image` (a batch of one) costs in the model's conv and linear layers.
+
+    Every output value of a convolution or a linear layer reads one weight per input it sees, so a layer costs
+    (number of outputs) x (weights per output). Batch norm, ReLU and pooling cost little beside them.
+    """
+    total = 0
+
+    def count(layer, inputs, output):
+        nonlocal total
+        total += output.numel() * layer.weight[0].numel()
+
+    hooks = [layer.register_forward_hook(count) for layer in model.modules() if isinstance(layer, (nn.Conv2d, nn.Linear))]
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        model(image)
+    model.train(was_training)
+    for hook in hooks:
+        hook.remove()
+    return total
