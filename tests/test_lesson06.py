@@ -97,11 +97,21 @@ def test_check_safe_augmentations(capsys):
     assert not lesson.check_safe_augmentations(set())
     assert "empty set" in capsys.readouterr().out
     assert not lesson.check_safe_augmentations({"c", "d"})
-    assert not lesson.check_safe_augmentations({"a", "c", "d", "e", "g"})
     assert not lesson.check_safe_augmentations({"c", "z"})
     capsys.readouterr()
     assert not lesson.check_safe_augmentations({"b", "c"})
-    assert "a 6 turned by 180 degrees is a 9" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "fails the first question" in out and "a 6 turned by 180 degrees is a 9" in out
+
+
+def test_check_safe_augmentations_rejects_mirrors_on_the_second_question(capsys):
+    # A student who argues that a mirrored 2 may still be a 2 (the first question) is answered with the
+    # second question, which the exercise asks too: nobody writes mirrored digits.
+    assert not lesson.check_safe_augmentations({"a", "c", "d", "e", "g"})
+    out = capsys.readouterr().out
+    assert "fails the second question" in out and "nobody writes mirrored digits" in out
+    assert not lesson.check_safe_augmentations({"c", "d", "e", "f", "g"})
+    assert "fails the second question" in capsys.readouterr().out
 
 
 def test_check_random_flip():
@@ -175,6 +185,9 @@ def test_check_shift_theta():
     assert not lesson.check_shift_theta([[1, 0, 0.5], [0, 1, 0]])
     assert not lesson.check_shift_theta([[1, 0, -0.25], [0, 1, 0]])
     assert not lesson.check_shift_theta([[1, 0, 0], [0, 1, -0.5]])
+    assert not lesson.check_shift_theta([[1, 0, -0.5], [0, -1, -1 / 7]])    # moved right, but also upside down
+    assert not lesson.check_shift_theta([[1, 0, -0.5], [0, -1, 0]])
+    assert not lesson.check_shift_theta([[-1, 0, 0.5], [0, 1, 0]])          # mirrored left-right
 
 
 # --- explorer ---
