@@ -125,6 +125,22 @@ def test_symptom_d_is_what_a_loop_without_optimizer_step_shows():
     assert "jitters" in lesson.SYMPTOMS["d"] and "1.61" in lesson.SYMPTOMS["a"]
 
 
+def test_any_rate_in_use_moves_every_weight_that_gets_a_gradient():
+    """Exercise 2(d)'s solution: one Adam step at 1e-6 changes every float32 weight that received a gradient."""
+    import utils
+    train_x, train_y, *_ = lesson.digits_task()
+    utils.set_seed(0)
+    model = utils.make_cnn(classes=5)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-6)
+    nn.functional.cross_entropy(model(train_x[:20]), train_y[:20]).backward()
+    before = [parameter.detach().clone() for parameter in model.parameters()]
+    optimizer.step()
+    for old, parameter in zip(before, model.parameters()):
+        reached = parameter.grad != 0                         # the weights an update reached
+        assert reached.any() and bool((parameter.detach() != old)[reached].all())
+    assert "grows" in lesson.SYMPTOMS["c"] and "nan" in lesson.SYMPTOMS["c"]
+
+
 RIGHT_REMEDIES = {"a": "raise rate", "b": "regularise", "c": "lower rate", "d": "fix the loop"}
 
 

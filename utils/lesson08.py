@@ -177,7 +177,7 @@ SYMPTOMS = {
     "a": "the training loss falls, but slowly: after 20 epochs it has gone only from 1.61 to 1.35, and it keeps "
          "falling at the same slow pace",
     "b": "training accuracy near 100%, validation accuracy 20 points lower",
-    "c": "the loss becomes nan after a few steps",
+    "c": "the loss grows for a few steps, then becomes nan",
     "d": "the training loss jitters from batch to batch around 1.6 and shows no trend at all, and a weight "
          "printed before and after an epoch has exactly the same value",
 }
@@ -196,13 +196,14 @@ def check_first_knob(answer) -> bool:
         wrong = [letter for letter in SYMPTOMS if answer[letter] != _RIGHT_REMEDY[letter]]
         hints = {"a": "(a): the loss does fall, steadily, just slowly: the steps are too small (lesson 03's 'too low').",
                  "b": "(b): a large train-validation gap is overfitting (lesson 04).",
-                 "c": "(c): a loss that blows up to nan means the steps are too large (lesson 03's 'too high').",
-                 "d": "(d): weights that stay exactly the same mean no weight moves at all (even a tiny rate "
-                      "would change them a little); the jitter around log 5 = 1.61, a guess among 5 classes, "
-                      "comes from the different images in each batch. No learning rate fixes that; look for "
-                      "a missing optimizer.step() or a model whose parameters are all frozen."}
+                 "c": "(c): a loss that grows and then blows up to nan means the steps are too large (lesson 03's "
+                      "'too high').",
+                 "d": "(d): a weight that stays exactly the same means no update reached it (any rate you would "
+                      "actually use, 1e-6 or more, would change it a little); the jitter around log 5 = 1.61, "
+                      "a guess among 5 classes, comes from the different images in each batch. No learning rate "
+                      "fixes that; look for a missing optimizer.step() or a model whose parameters are all frozen."}
         hint = " ".join(hints[letter] for letter in wrong)
-        return report(not wrong, "Slow but steady: raise the rate. Gap: regularise. nan: lower the rate. "
+        return report(not wrong, "Slow but steady: raise the rate. Gap: regularise. Growing to nan: lower the rate. "
                                  "Not moving at all: fix the loop.", hint)
     return report(False, "", hint)
 
