@@ -173,3 +173,11 @@ def test_split_jobs_checker_explains_each_wrong_job(capsys):
     lesson.check_split_jobs({**RIGHT_SPLITS, "b": "test", "e": "validation"})
     out = capsys.readouterr().out
     assert "(b)" in out and "(e)" in out and "(a)" not in out and "(c)" not in out
+
+
+def test_checkers_explain_instead_of_crashing_on_list_values(capsys):
+    """A value that is a list (e.g. two remedies for one symptom) gets the format hint, not a TypeError."""
+    assert not lesson.check_first_knob({"a": ["raise rate"], "b": "regularise", "c": "lower rate", "d": "fix the loop"})
+    assert not lesson.check_split_jobs({letter: ["training", "test"] for letter in lesson.JOBS})
+    out = capsys.readouterr().out
+    assert out.count("Answer with a dict") == 2

@@ -192,7 +192,8 @@ def check_first_knob(answer) -> bool:
     """Exercise 08.2: a dict {symptom letter: remedy name} matching each symptom of SYMPTOMS to a key of REMEDIES."""
     hint = (f"Answer with a dict such as {{'a': '...', 'b': '...', 'c': '...', 'd': '...'}}, using the names "
             f"{', '.join(repr(name) for name in REMEDIES)}.")
-    if isinstance(answer, dict) and set(answer) == set(SYMPTOMS) and set(answer.values()) <= set(REMEDIES):
+    if isinstance(answer, dict) and set(answer) == set(SYMPTOMS) and \
+            all(isinstance(value, str) and value in REMEDIES for value in answer.values()):
         wrong = [letter for letter in SYMPTOMS if answer[letter] != _RIGHT_REMEDY[letter]]
         hints = {"a": "(a): the loss does fall, steadily, just slowly: the steps are too small (lesson 03's 'too low').",
                  "b": "(b): a large train-validation gap is overfitting (lesson 04).",
@@ -223,7 +224,8 @@ def check_split_jobs(answer) -> bool:
     """Exercise 08.3: a dict {job letter: split} naming the data set each job of JOBS uses."""
     hint = (f"Answer with a dict such as {{'a': '...', 'b': '...', ...}} with one of {', '.join(map(repr, SPLITS))} "
             f"for each of the letters {', '.join(JOBS)}.")
-    if isinstance(answer, dict) and set(answer) == set(JOBS) and set(answer.values()) <= set(SPLITS):
+    if isinstance(answer, dict) and set(answer) == set(JOBS) and \
+            all(isinstance(value, str) and value in SPLITS for value in answer.values()):
         wrong = [letter for letter in JOBS if answer[letter] != _RIGHT_SPLIT[letter]]
         hints = {"a": "(a): the weights learn from the training set, and only from it.",
                  "e": "(e): the test set, read once at the very end, is the only data no choice has looked at."}
