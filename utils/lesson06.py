@@ -22,11 +22,11 @@ DIGIT_CHANGES = {
     "f": "mirror top to bottom",
     "g": "zoom in by 10%",
 }
-# The changes that fail one of lesson 06's two questions ("does it keep the label?", "does it occur in the
-# data the model will meet?"): which question, and why. The other changes pass both.
+# The changes that fail one of lesson 06's two questions ("does it keep the label?", "does it stay close to
+# the images the model will meet?"): which question, and why. The other changes pass both.
 _FAILS = {
-    "a": ("second", "nobody writes mirrored digits, so the digits the model will meet contain none (whether "
-                    "a mirrored 2 still counts as a 2 can be argued; either way it does not occur)"),
+    "a": ("second", "nobody writes mirrored digits, so it is far from any digit the model will meet (whether "
+                    "a mirrored 2 still counts as a 2 can be argued; either way it is far from real ones)"),
     "b": ("first", "a 6 turned by 180 degrees is a 9, and a 9 a 6"),
     "f": ("second", "mirrored top to bottom, a 7 becomes a backwards L and a 6 a backwards 9, shapes nobody "
                     "writes"),
@@ -51,8 +51,8 @@ def check_safe_augmentations(answer) -> bool:
         return report(False, "", f"'{failing[0]}' ({DIGIT_CHANGES[failing[0]]}) fails the {question} question: "
                                  f"{reason}.")
     return report(chosen == expected,
-                  "Small shifts, small rotations, zooms and brightness changes keep a digit's label and give "
-                  "digits people really write. A 180-degree turn fails the first question (a 6 becomes a 9); "
+                  "Small shifts, small rotations, zooms and brightness changes keep a digit's label and stay "
+                  "close to digits people write. A 180-degree turn fails the first question (a 6 becomes a 9); "
                   "mirroring, either way, fails the second (shapes nobody writes).",
                   f"All your choices pass both questions, but {len(expected - chosen)} more change(s) do too.")
 
