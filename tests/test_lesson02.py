@@ -41,7 +41,33 @@ def test_steps_per_epoch_checker(capsys):
     assert lesson.check_steps_per_epoch(782)
     assert lesson.check_steps_per_epoch(100, examples=1000, batch_size=10)
     assert lesson.check_steps_per_epoch(101, examples=1001, batch_size=10)
-    for wrong in [None, 781, 781.25, 783, 50_000 * 64]:
+    for wrong in [None, "782 steps", 781.25, 783, 50_000, 50_000 * 64, 780]:
         assert not lesson.check_steps_per_epoch(wrong)
-    lesson.check_steps_per_epoch(781)
-    assert "one more" in capsys.readouterr().out
+    assert not lesson.check_steps_per_epoch(99, examples=1000, batch_size=10)
+
+
+def test_steps_per_epoch_checker_accepts_drop_last_and_says_so(capsys):
+    assert lesson.check_steps_per_epoch(781)           # DataLoader(..., drop_last=True)
+    out = capsys.readouterr().out
+    assert "✅" in out and "drop_last" in out and "782" in out
+    assert lesson.check_steps_per_epoch(100, examples=1001, batch_size=10)
+    lesson.check_steps_per_epoch(781.25)
+    assert "whole" in capsys.readouterr().out
+
+
+def test_total_updates_checker_counts_updates_not_images(capsys):
+    assert lesson.check_total_updates(705)             # 3 epochs x ceil(60,000 / 256) = 3 x 235
+    assert lesson.check_total_updates(705.0)
+    assert lesson.check_total_updates(30, examples=1000, batch_size=100, epochs=3)
+    assert lesson.check_total_updates(33, examples=1001, batch_size=100, epochs=3)
+    for wrong in [None, "705 updates", 180_000, 60_000, 235, 702, 703, 703.125, 704, 706, 1]:
+        assert not lesson.check_total_updates(wrong)
+
+
+@pytest.mark.parametrize("wrong, words", [(180_000, "images"), (235, "one epoch"), (702, "drop_last"),
+                                          (703.125, "one epoch at a time"), (704, "one epoch at a time"),
+                                          (60_000, "one pass")])
+def test_total_updates_checker_names_the_mistake(wrong, words, capsys):
+    assert not lesson.check_total_updates(wrong)
+    out = capsys.readouterr().out
+    assert "❌" in out and words in out

@@ -41,14 +41,50 @@ def check_gradient(answer, w: float = 1.0, x: float = 2.0, y: float = 5.0) -> bo
 
 
 def check_steps_per_epoch(answer, examples: int = 50_000, batch_size: int = 64) -> bool:
-    """Exercise 02.3: number of mini-batch steps in one epoch over `examples` with this batch size."""
-    expected = -(-examples // batch_size)
+    """Exercise 02.3: number of mini-batch steps in one epoch over `examples` with this batch size.
+
+    Both ways of treating the last, smaller batch are right: keeping it (our loop, TensorLoader and
+    DataLoader's default) gives ceil(examples / batch_size); dropping it (drop_last=True) gives the floor.
+    """
+    expected, dropped = -(-examples // batch_size), examples // batch_size
+    left_over = examples - dropped * batch_size
+    if left_over and is_close(answer, dropped):
+        return report(True, f"That is the count with drop_last=True, which skips the last {left_over} images. "
+                            f"Our loop and DataLoader's default keep them as one more, smaller batch: {expected} steps.", "")
     hint = "Divide the number of training images by the batch size, and think about what happens to the rest."
-    if is_close(answer, examples // batch_size):
-        hint = (f"{examples:,} / {batch_size} leaves {examples % batch_size} images over: they make one more, "
-                "smaller batch, and that is a step too.")
-    elif is_close(answer, examples / batch_size):
-        hint = "Steps are whole numbers: round to a whole number of batches (up or down?)."
+    if is_close(answer, examples / batch_size):
+        hint = "Steps are whole numbers: each step takes one whole batch (the last one may be smaller)."
+    elif is_close(answer, expected + 1):
+        hint = f"One too many: {expected - 1} full batches plus one batch of the last {left_over} images."
+    elif is_close(answer, examples):
+        hint = "That counts images. A step takes a whole batch of them: divide by the batch size."
+    extra = f" (the last batch has {examples - (expected - 1) * batch_size} images)" if left_over else ""
     return report(is_close(answer, expected),
-                  f"{examples:,} / {batch_size} = {examples / batch_size:g}, so {expected} steps "
-                  f"(the last batch has {examples - (expected - 1) * batch_size} images).", hint)
+                  f"{examples:,} / {batch_size} = {examples / batch_size:g}, so {expected} steps{extra}"
+                  + (f"; with drop_last=True, {dropped}." if left_over else "."), hint)
+
+
+def check_total_updates(answer, examples: int = 60_000, batch_size: int = 256, epochs: int = 3) -> bool:
+    """Exercise 02.4: weight updates made by `epochs` passes of a DataLoader (drop_last=False) over `examples`."""
+    per_epoch = -(-examples // batch_size)
+    expected = epochs * per_epoch
+    left_over = examples % batch_size
+    hint = "Count optimizer steps: one per mini-batch. How many batches make one epoch, and how many epochs are there?"
+    if is_close(answer, epochs * examples):
+        hint = ("That counts the images the network looked at. The weights change once per mini-batch "
+                "(one optimizer.step()), not once per image.")
+    elif is_close(answer, examples):
+        hint = "That is the number of images in one pass. The weights change once per batch, and there are several passes."
+    elif is_close(answer, per_epoch):
+        hint = f"{per_epoch} is the number of updates in one epoch; the tutorial made {epochs} passes."
+    elif left_over and is_close(answer, epochs * (examples // batch_size)):
+        hint = (f"Each epoch ends with a smaller batch of the last {left_over} images, and a DataLoader keeps it "
+                "unless drop_last=True: that is a step too.")
+    elif any(is_close(answer, value) for value in
+             (epochs * examples / batch_size, round(epochs * examples / batch_size), -(-epochs * examples // batch_size))):
+        hint = ("Count one epoch at a time: each pass is shuffled afresh and ends with its own smaller batch. "
+                "Steps per epoch first, then times the number of epochs.")
+    return report(is_close(answer, expected),
+                  f"{examples:,} / {batch_size} = {examples / batch_size:g}, so {per_epoch} updates per epoch and "
+                  f"{epochs} x {per_epoch} = {expected} in all, not {epochs * examples:,}: "
+                  "each update uses a whole batch's average gradient.", hint)
