@@ -34,6 +34,30 @@ def test_stable_rate_checker_agrees_with_descent():
     assert below[-1] < below[0] < above[-1]
 
 
+def test_effective_step_checker(capsys):
+    assert lesson.check_effective_step(0.04)
+    assert lesson.check_effective_step(0.002 / (1 - 0.95))
+    assert lesson.check_effective_step("0.04")
+    assert lesson.check_effective_step(0.1, lr=0.01, momentum=0.9)
+    assert "✅" in capsys.readouterr().out
+    for wrong, hint in ((0.02, "Ten times holds for momentum 0.9"), (0.002, "the rate itself"),
+                        (0.0019, "1 / (1 - β)"), (0.002 / 0.95, "1 / (1 - β)"), (0.0001, "wrong way"),
+                        (None, "steady slope"), ("fast", "steady slope"), (0.4, "steady slope"), (-0.04, "steady slope")):
+        assert not lesson.check_effective_step(wrong)
+        assert hint in capsys.readouterr().out
+
+
+def test_effective_step_checker_agrees_with_torch():
+    """The answer the checker accepts is the step torch's SGD with that momentum reaches on a steady slope."""
+    weight = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.SGD([weight], lr=0.002, momentum=0.95)
+    for _ in range(400):
+        before = weight.item()
+        weight.grad = torch.ones(1)
+        optimizer.step()
+    assert lesson.check_effective_step(before - weight.item())
+
+
 def test_onecycle_start_checker(capsys):
     assert lesson.check_onecycle_start(0.004)
     assert lesson.check_onecycle_start(0.1 / 25)
@@ -67,6 +91,61 @@ def test_descent_summary_verdicts(lr, verdict, capsys):
     assert result["points"].shape == (31, 2) and len(result["losses"]) == 31
 
 
+def test_descent_verdict_rules():
+    """The rules the notebook states: diverges (ends above the start), crawls (above 1%), converges, zig-zags."""
+    def path(ys, losses):
+        return torch.tensor([[0.0, y] for y in ys], dtype=torch.float64), losses
+    assert lesson.descent_verdict(*path([1, 1, 1], [10, 5, 11])) == "diverges"
+    assert lesson.descent_verdict(*path([1, 1, 1], [10, 5, 0.2])) == "crawls"
+    assert lesson.descent_verdict(*path([1, 1, 1], [10, 5, 0.05])) == "converges"
+    assert lesson.descent_verdict(*path([1, -1, 1], [10, 5, 0.2])) == "zig-zags, barely converging"
+    assert lesson.descent_verdict(*path([1, -1, 1], [10, 5, 0.05])) == "converges, zig-zagging"
+    assert lesson.descent_verdict(*path([1, 1, 1], [10, 5, math.inf])) == "diverges"
+    rolled = torch.tensor([[-1.0, 1.0], [0.5, 1.0], [0.2, 1.0]], dtype=torch.float64)   # x changes sign
+    assert lesson.descent_verdict(rolled, [10, 5, 0.2]) == "swings past the bottom"
+    assert lesson.descent_verdict(rolled, [10, 5, 0.05]) == "converges"
+
+
+@pytest.mark.parametrize("lr", [0.001, 0.01, 0.05, 0.1, 0.18, 0.2, 0.5, 1.0])
+def test_plain_descent_never_swings_past_the_bottom(lr):
+    """The fifth verdict is momentum's: with lr <= 1 plain descent shrinks x without changing its sign."""
+    assert lesson.descent_summary(lr)["verdict"] != "swings past the bottom"
+
+
+@pytest.mark.parametrize("lr, verdict", [(0.02, "swings past the bottom"), (0.3, "swings past the bottom"),
+                                         (0.39, "diverges")])
+def test_descent_summary_verdicts_with_momentum(lr, verdict):
+    assert lesson.descent_summary(lr, momentum=0.9)["verdict"] == verdict
+
+
+def test_descent_path_with_momentum_follows_the_update_rule():
+    """velocity = β velocity + gradient, point -= lr velocity, as torch.optim.SGD(momentum=β) does."""
+    points, _ = lesson.descent_path(0.02, steps=5, momentum=0.9)
+    start = torch.tensor(lesson.BOWL_START, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.SGD([start], lr=0.02, momentum=0.9)
+    curvature = torch.tensor(lesson.BOWL_CURVATURES, dtype=torch.float64)
+    expected = [start.detach().clone()]
+    for _ in range(5):
+        optimizer.zero_grad()
+        (0.5 * (curvature * start ** 2).sum()).backward()
+        optimizer.step()
+        expected.append(start.detach().clone())
+    assert torch.allclose(points, torch.stack(expected))
+    assert torch.equal(lesson.descent_path(0.1, momentum=0.0)[0], lesson.descent_path(0.1)[0])
+
+
+def test_momentum_is_stable_up_to_2_times_1_plus_beta_over_curvature():
+    below = lesson.descent_path(0.37, steps=200, momentum=0.9)[1]
+    above = lesson.descent_path(0.39, steps=200, momentum=0.9)[1]
+    assert below[-1] < below[0] < above[-1]
+
+
+@pytest.mark.parametrize("momentum", [-0.1, 1.0, 1.5, "high", None, True])
+def test_descent_path_rejects_bad_momentum(momentum):
+    with pytest.raises(ValueError, match="momentum must be a number from 0"):
+        lesson.descent_path(0.1, momentum=momentum)
+
+
 def test_descent_path_follows_the_update_rule():
     points, losses = lesson.descent_path(0.05, steps=3)
     x0, y0 = lesson.BOWL_START
@@ -97,12 +176,20 @@ def test_descent_path_rejects_bad_steps():
 
 def test_descent_explorer_has_a_log_slider_and_redraws(capsys):
     explorer = lesson.make_descent_explorer()
-    slider = explorer.children[0]
+    slider, momentum = explorer.children[0], explorer.children[1]
     assert type(slider).__name__ == "FloatLogSlider" and slider.description == "learning rate"
     assert not slider.continuous_update and slider.base == 10 and (slider.min, slider.max) == (-3, 0)
+    assert type(momentum).__name__ == "Dropdown" and momentum.description == "momentum"
+    assert momentum.value == 0.0 and [value for _, value in momentum.options] == [0.0, 0.5, 0.9]
     slider.value = 0.5                                  # what a student's drag does
     assert explorer.result is None                      # the callback draws and returns nothing
+    assert "learning rate 0.5: " in capsys.readouterr().out
     assert lesson.descent_summary(slider.value)["verdict"] == "diverges"
+    momentum.value = 0.9                                # and a student's pick from the menu
+    assert "learning rate 0.5, momentum 0.9: " in capsys.readouterr().out
+    slider.value = 0.3                                  # beyond plain descent's limit 0.2, momentum 0.9 holds
+    assert "learning rate 0.3, momentum 0.9: loss 19.2 -> 1.08 after 30 steps (swings past the bottom)" \
+        in capsys.readouterr().out
 
 
 def blobs(count=512, seed=0):
