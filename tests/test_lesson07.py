@@ -127,14 +127,19 @@ def test_pretraining_script_keeps_and_relabels_the_chosen_digits():
 
 # --- exercise checkers, right and wrong ---
 
-def test_conv_share_checker():
+def test_conv_share_checker(capsys):
     model = utils.make_cnn(classes=5)
     share = utils.count_parameters(model[:9]) / utils.count_parameters(model)
     assert lesson.check_conv_share(share)
     assert lesson.check_conv_share(round(share, 3))
+    capsys.readouterr()
     conv_without_bn = sum(p.numel() for layer in (model[0], model[4]) for p in layer.parameters())
     assert not lesson.check_conv_share(conv_without_bn / utils.count_parameters(model))   # forgot batch norm
-    for wrong in (None, "0.02", 100 * share, 1 - share, utils.count_parameters(model[:9]), 0.5):
+    assert "batch norm's weight and bias" in capsys.readouterr().out
+    for percentage in (100 * share, round(100 * share, 1)):                                # 2.372..., 2.4
+        assert not lesson.check_conv_share(percentage)
+        assert "looks like a percentage" in capsys.readouterr().out
+    for wrong in (None, "0.02", 1 - share, utils.count_parameters(model[:9]), 0.5):
         assert not lesson.check_conv_share(wrong)
 
 
@@ -164,6 +169,8 @@ def test_new_head_checker(checkpoint, capsys):
     assert "lost their pretrained weights" in capsys.readouterr().out
     model[-1] = nn.Linear(128, 5)                                    # kept the old number of classes
     assert not lesson.check_new_head(model, checkpoint)
+    model[-1] = nn.Linear(128, 3, bias=False)                        # one new nn.Linear, without a bias: right too
+    assert lesson.check_new_head(model, checkpoint)
     model[-1] = nn.Linear(128, 3)
     model.train()(torch.randn(4, 1, 28, 28))                         # a check in training mode moves BN statistics
     assert lesson.check_new_head(model, checkpoint)
@@ -171,7 +178,9 @@ def test_new_head_checker(checkpoint, capsys):
     assert not lesson.check_new_head(nn.Sequential(*model[:-1], nn.Linear(64, 3)), checkpoint)   # wrong input size
     pretrained = utils.make_cnn(classes=5)
     load_checkpoint(CHECKPOINT, model=pretrained)
+    capsys.readouterr()
     assert not lesson.check_new_head(nn.Sequential(*pretrained, nn.Linear(5, 3)), checkpoint)   # appended, not replaced
+    assert "instead of adding one" in capsys.readouterr().out
     pretrained[-1].out_features = 3                                  # renames the layer, keeps its 5 x 128 weights
     assert not lesson.check_new_head(pretrained, checkpoint)
     with pytest.raises(ValueError, match="dict utils.load_checkpoint returned"):
@@ -222,9 +231,15 @@ def test_label_budget_accuracy_rejects_bad_input(features, kwargs, message):
 
 def test_explorer_widget_offers_budgets_and_reuse_choices(features):
     explorer = lesson.make_transfer_explorer(*features)
-    budget, reused = explorer.children[:2]
+    budget, draw, reused = explorer.children[:3]
     assert budget.options == (1, 2, 5, 10, 20) and budget.value == 5
+    assert (draw.description, draw.min, draw.max, draw.value) == ("draw", 0, 4, 0)
     assert list(reused.options) == list(lesson.REUSED_LAYERS)
+
+
+def test_label_budget_accuracy_draws_differ(features, capsys):
+    first, second = (lesson.label_budget_accuracy(*features, per_class=2, reused="conv", seed=seed) for seed in (0, 1))
+    assert first["accuracy"] != second["accuracy"]                    # the explorer's draw slider changes the run
 
 
 def blobs(count: int, seed: int, dims: int = 8, classes: int = 3):
@@ -250,6 +265,28 @@ def test_probe_budgets_chooses_the_rate_on_validation_only():
     scrambled = (test[0], test[1].roll(1))
     assert lesson.probe_budgets(pool, val, scrambled, budgets=(2,), draws=(0,), rates=(1e-5, 1e-2),
                                 choose_at=10)["lr"] == 1e-2
+
+
+def test_probe_rate_checker(capsys):
+    pool, val, test = blobs(150, 0), blobs(90, 1), blobs(300, 2)
+    rates = (1e-5, 1e-3, 1e-1)
+    result = lesson.probe_budgets(pool, val, test, budgets=(2,), draws=(0,), rates=rates)
+    scores = {lr: sum(lesson.linear_probe(*data.take_per_class(*pool, n, seed=0), *val, lr=lr)   # the exercise's
+                      for n in (5, 20)) / 2 for lr in rates}                                      # solution, by hand
+    assert scores == result["val"]
+    best = max(scores, key=scores.get)
+    assert lesson.check_probe_rate(best, result)
+    worse = min(scores, key=scores.get)
+    assert scores[worse] < scores[best]
+    capsys.readouterr()
+    assert not lesson.check_probe_rate(worse, result)
+    assert "another rate scores" in capsys.readouterr().out
+    assert not lesson.check_probe_rate(scores[best], result)
+    assert "That is an accuracy" in capsys.readouterr().out
+    for wrong in (None, True, 0.5, "fast"):
+        assert not lesson.check_probe_rate(wrong, result)
+    with pytest.raises(ValueError, match="probe_budgets"):
+        lesson.check_probe_rate(best, None)
 
 
 def test_can_reach_answers_quickly_without_a_network():

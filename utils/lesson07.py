@@ -31,12 +31,16 @@ def check_conv_share(answer, classes: int = 5) -> bool:
     model = make_cnn(classes=classes)
     cut = _conv_cut(model)
     conv = sum(p.numel() for p in model[:cut].parameters())
+    conv_only = sum(p.numel() for layer in model[:cut] if isinstance(layer, nn.Conv2d) for p in layer.parameters())
     total = sum(p.numel() for p in model.parameters())
     expected = conv / total
     hint = ("Count the parameters of the layers before nn.Flatten(), e.g. utils.count_parameters(model[:9]), "
             "and divide by utils.count_parameters(model).")
-    if is_close(answer, 100 * expected, 0.01):
+    if is_close(answer, 100 * expected, 0.05):
         hint = "That looks like a percentage: give a fraction between 0 and 1."
+    elif is_close(answer, conv_only / total, 0.005, floor=0.0):
+        hint = ("That counts only the Conv2d layers: batch norm's weight and bias belong to the conv blocks "
+                "too. Count all of model[:9].")
     elif is_close(answer, 1 - expected, 0.001):
         hint = "That is the share of the dense layers; the question asks about the conv blocks."
     elif is_close(answer, conv, 0.001):
@@ -73,8 +77,10 @@ def check_frozen_conv(model) -> bool:
 def check_new_head(model, checkpoint: dict, classes: int = 3) -> bool:
     """Exercise 07.3: the pretrained model with only its last layer replaced, now for `classes` classes.
 
-    Compares the trainable parameters in order (not batch norm's running statistics, which a forward pass
-    in training mode changes), so a model nested as nn.Sequential(model[:-1], new_layer) counts too.
+    Compares the parameters of every layer but the last with the checkpoint's, in order (not batch norm's
+    running statistics, which a forward pass in training mode changes), so a model nested as
+    nn.Sequential(model[:-1], new_layer) counts too; then judges the new last layer on its own (with or
+    without a bias).
     """
     if not isinstance(model, torch.nn.Module) or not isinstance(list(model.modules())[-1], torch.nn.Linear):
         return report(False, "", "Pass the model itself: the pretrained utils.make_cnn(...) network, with a "
@@ -82,12 +88,16 @@ def check_new_head(model, checkpoint: dict, classes: int = 3) -> bool:
     if not isinstance(checkpoint, dict):
         raise ValueError(f"checkpoint must be the dict utils.load_checkpoint returned; got {type(checkpoint).__name__}.")
     weights = checkpoint.get("state_dict", checkpoint)
-    pretrained = [tensor.cpu() for name, tensor in weights.items() if not ("running_" in name or "num_batches" in name)]
-    old_last_in = pretrained[-2].shape[1]
+    learned = {name: tensor.cpu() for name, tensor in weights.items()
+               if not ("running_" in name or "num_batches" in name)}
+    last_prefix = list(learned)[-1].rsplit(".", 1)[0]            # the checkpoint's last layer, e.g. '11'
+    pretrained = [tensor for name, tensor in learned.items() if name.rsplit(".", 1)[0] != last_prefix]
+    old_last_in = learned[f"{last_prefix}.weight"].shape[1]
     last = list(model.modules())[-1]
-    own = [p.detach().cpu() for p in model.parameters()]
+    last_ids = {id(p) for p in last.parameters()}
+    own = [p.detach().cpu() for p in model.parameters() if id(p) not in last_ids]
     kept = (len(own) == len(pretrained) and
-            all(a.shape == b.shape and torch.equal(a, b) for a, b in zip(own[:-2], pretrained[:-2])))
+            all(a.shape == b.shape and torch.equal(a, b) for a, b in zip(own, pretrained)))
     hint = (f"Load the checkpoint into utils.make_cnn(classes=5) first, then replace only the last layer: "
             f"model[-1] = nn.Linear(model[-1].in_features, {classes}).")
     if len(own) > len(pretrained):
@@ -145,12 +155,14 @@ def new_head(features: int, classes: int, reused: str) -> nn.Module:
 def label_budget_accuracy(train: dict, train_labels: torch.Tensor, test: dict, test_labels: torch.Tensor,
                           per_class: int, reused: str = "conv", updates: int = 100, seed: int = 0,
                           scored_on: str = "test") -> dict:
-    """Train a new head on `per_class` labelled examples per class; return its test accuracy.
+    """Train a new head on `per_class` labelled examples per class; return its accuracy on the images it scores.
 
-    `train` and `test` are transfer_features(...) dicts; `reused` is 'pixels', 'conv' or 'dense' (or a
-    key of REUSED_LAYERS). The head trains for `updates` Adam steps on batches of up to 64 (learning
-    rate 1e-3, or 1e-2 for a single linear layer). Prints one line, e.g. "5 labels per class, reusing
-    conv blocks (feature extraction): test accuracy 87.5% on 4,861 images (head trained in 0.3 s)".
+    `train` and `test` are transfer_features(...) dicts: `test` holds the images it scores (in the
+    notebook, the validation set; `scored_on` names them in the printout). `reused` is 'pixels', 'conv'
+    or 'dense' (or a key of REUSED_LAYERS); `seed` picks the draw of training examples and the head's
+    starting weights. The head trains for `updates` Adam steps on batches of up to 64 (learning rate
+    1e-3, or 1e-2 for a single linear layer). Prints one line, e.g. "5 labels per class, reusing conv
+    blocks (feature extraction): validation accuracy 87.6% on 250 images (head trained in 0.3 s)".
     Returns accuracy, per_class_accuracy (list) and seconds.
     """
     reused = REUSED_LAYERS.get(reused, reused)
@@ -180,27 +192,30 @@ def label_budget_accuracy(train: dict, train_labels: torch.Tensor, test: dict, t
 
 
 def make_transfer_explorer(train: dict, train_labels: torch.Tensor, test: dict, test_labels: torch.Tensor,
-                           class_names: list[str] | None = None, scored_on: str = "validation") -> widgets.Widget:
-    """Return an explorer: how many labels, and how much of the pretrained model to reuse -> accuracy.
+                           class_names: list[str] | None = None, scored_on: str = "validation",
+                           draws: int = 5) -> widgets.Widget:
+    """Return an explorer: how many labels, which draw of them, how much of the model to reuse -> accuracy.
 
     `test`, `test_labels` are the images it scores on: pass a validation set, so that nothing is chosen
     on the test set (`scored_on` names them in the printout and the plot).
 
-    Controls: SelectionSlider "labels per class" (1 to 100) and Dropdown "reused (frozen) layers"
-    (raw pixels / conv blocks / conv blocks + dense layer). Each change trains a new head (well under
-    a second on a CPU), reprints the line "5 labels per class, reusing ...: test accuracy ..% on ..
-    images (head trained in .. s)" and redraws the per-class accuracy bars.
+    Controls: SelectionSlider "labels per class" (1 to 100), IntSlider "draw" (0 to draws - 1: which
+    random set of labelled examples, and the head's starting weights) and Dropdown "reused (frozen)
+    layers" (raw pixels / conv blocks / conv blocks + dense layer). Each change trains a new head (well
+    under a second on a CPU), reprints the line "5 labels per class, reusing ...: validation accuracy
+    ..% on .. images (head trained in .. s)" and redraws the per-class accuracy bars.
     """
     names = class_names or [str(c) for c in range(int(test_labels.max()) + 1)]
 
-    def show(per_class: int, reused: str) -> None:
-        result = label_budget_accuracy(train, train_labels, test, test_labels, per_class, reused, scored_on=scored_on)
+    def show(per_class: int, draw: int, reused: str) -> None:
+        result = label_budget_accuracy(train, train_labels, test, test_labels, per_class, reused, seed=draw,
+                                       scored_on=scored_on)
         fig, ax = plt.subplots(figsize=(6.5, 3))
         bars = ax.bar(names, result["per_class_accuracy"], color=COLORS[0])
         ax.bar_label(bars, fmt="{:.0%}", fontsize=8)
         ax.axhline(result["accuracy"], color=COLORS[3], linestyle="--", label=f"all: {result['accuracy']:.1%}")
         ax.set(ylim=(0, 1.1), xlabel="class", ylabel=f"{scored_on} accuracy",
-               title=f"{per_class} labels per class, reusing {reused}")
+               title=f"{per_class} labels per class (draw {draw}), reusing {reused}")
         ax.legend(loc="lower right")
         fig.tight_layout()
         display(fig)
@@ -209,9 +224,10 @@ def make_transfer_explorer(train: dict, train_labels: torch.Tensor, test: dict, 
     style = {"description_width": "initial"}
     budget = widgets.SelectionSlider(options=[b for b in BUDGETS if b <= int(torch.bincount(train_labels).min())],
                                      value=5, description="labels per class", continuous_update=False, style=style)
+    draw = widgets.IntSlider(value=0, min=0, max=draws - 1, description="draw", continuous_update=False, style=style)
     reused = widgets.Dropdown(options=list(REUSED_LAYERS), value="conv blocks (feature extraction)",
                               description="reused (frozen) layers", style=style)
-    return widgets.interactive(show, per_class=budget, reused=reused)
+    return widgets.interactive(show, per_class=budget, draw=draw, reused=reused)
 
 
 def linear_probe(train_x: torch.Tensor, train_y: torch.Tensor, eval_x: torch.Tensor, eval_y: torch.Tensor,
@@ -228,17 +244,20 @@ def linear_probe(train_x: torch.Tensor, train_y: torch.Tensor, eval_x: torch.Ten
 
 
 def probe_budgets(pool: tuple, val: tuple, test: tuple, budgets=(5, 20, 50), draws=(0, 1, 2),
-                  rates=(1e-3, 1e-2, 1e-1), choose_at: int = 20) -> dict:
+                  rates=(1e-3, 1e-2, 1e-1), choose_at=(5, 20)) -> dict:
     """Linear probes at several label budgets, the learning rate chosen on validation first.
 
     pool, val and test are (inputs, labels) pairs, the inputs flat (features or pixels). The rate is
-    the one of `rates` with the best validation accuracy at `choose_at` labels per class (first draw);
-    then, at every budget and draw, a probe trains on that many labelled examples per class from the
-    pool and is scored on the test pair. Returns {'lr': chosen rate, 'val': {rate: accuracy},
+    the one of `rates` with the best validation accuracy, averaged over probes trained on `choose_at`
+    labels per class (a number, or several; first draw; on a tie, the first rate); then, at every
+    budget and draw, a probe trains on that many labelled examples per class from the pool and is
+    scored on the test pair. Returns {'lr': chosen rate, 'val': {rate: mean validation accuracy},
     'test': {budget: [accuracy per draw]}}.
     """
-    x, y = take_per_class(*pool, choose_at, seed=draws[0])
-    val_scores = {lr: linear_probe(x, y, *val, lr=lr, seed=draws[0]) for lr in rates}
+    choice_sets = [take_per_class(*pool, per_class, seed=draws[0])
+                   for per_class in ((choose_at,) if isinstance(choose_at, int) else choose_at)]
+    val_scores = {lr: sum(linear_probe(x, y, *val, lr=lr, seed=draws[0]) for x, y in choice_sets) / len(choice_sets)
+                  for lr in rates}
     chosen = max(val_scores, key=val_scores.get)
     test_scores = {}
     for per_class in budgets:
@@ -247,6 +266,31 @@ def probe_budgets(pool: tuple, val: tuple, test: tuple, budgets=(5, 20, 50), dra
             x, y = take_per_class(*pool, per_class, seed=draw)
             test_scores[per_class].append(linear_probe(x, y, *test, lr=chosen, seed=draw))
     return {"lr": chosen, "val": val_scores, "test": test_scores}
+
+
+def check_probe_rate(answer, result: dict) -> bool:
+    """Exercise 07.4: the learning rate that scores best on validation, as lesson.probe_budgets chose it.
+
+    `result` is what probe_budgets returned; its 'val' holds each rate's validation accuracy. Any rate
+    that ties for the best is right.
+    """
+    if not isinstance(result, dict) or "val" not in result:
+        raise ValueError("result must be what lesson.probe_budgets(...) returned, e.g. clothes_probes['ImageNet (far source)'].")
+    scores = result["val"]
+    best = max(scores.values())
+    tried = [] if isinstance(answer, bool) else [lr for lr in scores if is_close(answer, lr, 1e-6, floor=0.0)]
+    hint = f"Pass one of the rates you tried, {', '.join(f'{lr:g}' for lr in scores)}: the one with the best validation accuracy."
+    if answer is None:
+        hint = "Replace None with the rate that scores best on validation."
+    elif tried and scores[tried[0]] < best:
+        hint = (f"{tried[0]:g} scores {scores[tried[0]]:.1%} on validation, but another rate scores {best:.1%}. "
+                "Did you score on the validation features, and average the probes trained on "
+                "utils.take_per_class(*pool, n, seed=0) for n = 5 and n = 20?")
+    elif not tried and any(is_close(answer, accuracy, 1e-6, floor=0.0) for accuracy in scores.values()):
+        hint = "That is an accuracy; pass the learning rate that reached it."
+    right = bool(tried) and scores[tried[0]] == best
+    return report(right, f"{tried[0]:g} scores {best:.1%} on validation, the best of the rates tried: the same choice "
+                         "lesson.probe_budgets made." if right else "", hint)
 
 
 def can_reach(url: str, timeout: float = 2.0) -> bool:
