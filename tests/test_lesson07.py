@@ -187,6 +187,25 @@ def test_new_head_checker(checkpoint, capsys):
         lesson.check_new_head(model, None)
 
 
+def test_new_head_checker_rejects_dropped_layers_with_a_hint_that_fits(checkpoint, capsys):
+    pretrained = utils.make_cnn(classes=5)
+    load_checkpoint(CHECKPOINT, model=pretrained)
+    capsys.readouterr()
+    assert not lesson.check_new_head(nn.Sequential(pretrained[:9], nn.Linear(1568, 3)), checkpoint)   # dense layer gone
+    out = capsys.readouterr().out
+    assert "replaced more than the last layer" in out and "1,568 → 128" in out and "lost their" not in out
+    assert not lesson.check_new_head(nn.Sequential(*list(pretrained)[:-2], nn.Linear(128, 3)), checkpoint)  # ReLU gone
+    assert "ReLUs, pooling" in capsys.readouterr().out
+    assert not lesson.check_new_head(nn.Sequential(*[layer for layer in pretrained[:-1]
+                                                     if not isinstance(layer, nn.MaxPool2d)],
+                                                   nn.Linear(128, 3)), checkpoint)                  # pooling gone
+    pretrained[-1] = nn.Linear(128, 3)
+    nn.init.zeros_(pretrained[-1].weight)                           # any starting weights: still one new layer
+    assert lesson.check_new_head(pretrained, checkpoint)
+    out = capsys.readouterr().out
+    assert "a new last layer maps the 128 features to 3 classes" in out and "random" not in out
+
+
 # --- explorer logic ---
 
 @pytest.fixture(scope="module")
@@ -209,7 +228,7 @@ def test_transfer_features_shapes(features):
 
 
 def test_label_budget_accuracy_reports_and_reuse_helps(features, capsys):
-    results = {reused: lesson.label_budget_accuracy(*features, per_class=5, reused=reused)
+    results = {reused: lesson.label_budget_accuracy(*features, per_class=5, reused=reused, scored_on="test")
                for reused in lesson.REUSED_LAYERS}
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and lines[1].startswith("5 labels per class, reusing conv blocks (feature extraction): "
@@ -219,6 +238,7 @@ def test_label_budget_accuracy_reports_and_reuse_helps(features, capsys):
     assert len(results["conv blocks (feature extraction)"]["per_class_accuracy"]) == 5
     again = lesson.label_budget_accuracy(*features, per_class=5, reused="conv")
     assert again["accuracy"] == accuracy["conv"]                     # seeded: repeats exactly
+    assert "validation accuracy" in capsys.readouterr().out          # by default it names validation data
 
 
 @pytest.mark.parametrize("kwargs, message", [({"per_class": 0}, "from 1 to 20"), ({"per_class": 21}, "from 1 to 20"),
@@ -287,6 +307,16 @@ def test_probe_rate_checker(capsys):
         assert not lesson.check_probe_rate(wrong, result)
     with pytest.raises(ValueError, match="probe_budgets"):
         lesson.check_probe_rate(best, None)
+
+
+def test_probe_rate_checker_praises_ties_truthfully(capsys):
+    result = {"lr": 1e-3, "val": {1e-4: 0.5, 1e-3: 0.8, 1e-2: 0.8}, "test": {}}
+    assert lesson.check_probe_rate(1e-3, result)
+    assert "the same choice lesson.probe_budgets made" in capsys.readouterr().out
+    assert lesson.check_probe_rate(1e-2, result)                     # tied for the best: right too
+    out = capsys.readouterr().out
+    assert "tied for the best" in out and "same choice" not in out
+    assert not lesson.check_probe_rate(1e-4, result)
 
 
 def test_can_reach_answers_quickly_without_a_network():

@@ -1,4 +1,9 @@
-"""Lesson 07's exercise checkers and explorer, for notebooks/07_transfer_learning.ipynb."""
+"""Lesson 07's helpers, for notebooks/07_transfer_learning.ipynb.
+
+Exercise checkers (check_conv_share, check_frozen_conv, check_new_head, check_probe_rate), the
+explorer of section 9 (transfer_features, label_budget_accuracy, make_transfer_explorer), the linear
+probes of section 8 (linear_probe, probe_budgets) and the network check of section 11 (can_reach).
+"""
 
 import socket
 import threading
@@ -27,20 +32,20 @@ def _conv_cut(model) -> int | None:
 
 
 def check_conv_share(answer, classes: int = 5) -> bool:
-    """Exercise 07.1: the fraction of utils.make_cnn(classes=5)'s parameters that sit in its conv blocks."""
+    """Exercise 07.1: the fraction of utils.make_cnn(classes=classes)'s parameters that sit in its conv blocks."""
     model = make_cnn(classes=classes)
     cut = _conv_cut(model)
     conv = sum(p.numel() for p in model[:cut].parameters())
     conv_only = sum(p.numel() for layer in model[:cut] if isinstance(layer, nn.Conv2d) for p in layer.parameters())
     total = sum(p.numel() for p in model.parameters())
     expected = conv / total
-    hint = ("Count the parameters of the layers before nn.Flatten(), e.g. utils.count_parameters(model[:9]), "
+    hint = (f"Count the parameters of the layers before nn.Flatten(), e.g. utils.count_parameters(model[:{cut}]), "
             "and divide by utils.count_parameters(model).")
     if is_close(answer, 100 * expected, 0.05):
         hint = "That looks like a percentage: give a fraction between 0 and 1."
     elif is_close(answer, conv_only / total, 0.005, floor=0.0):
         hint = ("That counts only the Conv2d layers: batch norm's weight and bias belong to the conv blocks "
-                "too. Count all of model[:9].")
+                f"too. Count all of model[:{cut}].")
     elif is_close(answer, 1 - expected, 0.001):
         hint = "That is the share of the dense layers; the question asks about the conv blocks."
     elif is_close(answer, conv, 0.001):
@@ -78,9 +83,10 @@ def check_new_head(model, checkpoint: dict, classes: int = 3) -> bool:
     """Exercise 07.3: the pretrained model with only its last layer replaced, now for `classes` classes.
 
     Compares the parameters of every layer but the last with the checkpoint's, in order (not batch norm's
-    running statistics, which a forward pass in training mode changes), so a model nested as
+    running statistics, which a forward pass in training mode changes), and the kinds of those layers
+    (ReLU and pooling included) with utils.make_cnn's, so a model nested as
     nn.Sequential(model[:-1], new_layer) counts too; then judges the new last layer on its own (with or
-    without a bias).
+    without a bias, whatever its starting weights).
     """
     if not isinstance(model, torch.nn.Module) or not isinstance(list(model.modules())[-1], torch.nn.Linear):
         return report(False, "", "Pass the model itself: the pretrained utils.make_cnn(...) network, with a "
@@ -96,12 +102,24 @@ def check_new_head(model, checkpoint: dict, classes: int = 3) -> bool:
     last = list(model.modules())[-1]
     last_ids = {id(p) for p in last.parameters()}
     own = [p.detach().cpu() for p in model.parameters() if id(p) not in last_ids]
-    kept = (len(own) == len(pretrained) and
-            all(a.shape == b.shape and torch.equal(a, b) for a, b in zip(own, pretrained)))
+    same_start = all(a.shape == b.shape and torch.equal(a, b) for a, b in zip(own, pretrained))
+    kept = len(own) == len(pretrained) and same_start
+    architecture = checkpoint.get("architecture")
+    reference = make_cnn(**(architecture if isinstance(architecture, dict) else {"classes": 5}))
+    kinds = [type(layer) for layer in model.modules() if not list(layer.children())][:-1]   # every layer but the last
+    same_kinds = kinds == [type(layer) for layer in reference.modules() if not list(layer.children())][:-1]
     hint = (f"Load the checkpoint into utils.make_cnn(classes=5) first, then replace only the last layer: "
             f"model[-1] = nn.Linear(model[-1].in_features, {classes}).")
     if len(own) > len(pretrained):
         hint = "Replace the last layer instead of adding one after it: model[-1] = nn.Linear(...)."
+    elif own and len(own) < len(pretrained) and same_start:
+        dropped = pretrained[len(own)]
+        shape = f" ({dropped.shape[1]:,} → {dropped.shape[0]:,} features)" if dropped.dim() == 2 else ""
+        hint = (f"You replaced more than the last layer: keep the dense layer{shape} and its ReLU, and replace "
+                "only model[-1].")
+    elif not same_kinds:
+        hint = ("The layers before the new one should be the pretrained model's, all of them (its ReLUs, pooling "
+                "and nn.Flatten() too): replace only the last layer, model[-1] = nn.Linear(...).")
     elif kept and last.in_features != old_last_in:
         hint = f"The new layer must take the {old_last_in} features the layer before it gives, not {last.in_features}."
     elif kept and tuple(last.weight.shape) != (classes, old_last_in) and last.out_features == classes:
@@ -112,10 +130,10 @@ def check_new_head(model, checkpoint: dict, classes: int = 3) -> bool:
     elif not kept and last.out_features == classes:
         hint = ("The new last layer is right, but the earlier layers lost their pretrained weights: load the "
                 "checkpoint into the model before replacing its last layer.")
-    right = kept and tuple(last.weight.shape) == (classes, old_last_in)
+    right = kept and same_kinds and tuple(last.weight.shape) == (classes, old_last_in)
     return report(right,
-                  f"Every layer but the last keeps what it learned; the new last layer maps the "
-                  f"{last.in_features} features to {classes} classes, and it starts from random weights.",
+                  f"Every layer but the last keeps what it learned, and a new last layer maps the "
+                  f"{last.in_features} features to {classes} classes: ready to train on the new task.",
                   hint)
 
 
@@ -125,7 +143,7 @@ REUSED_LAYERS = {
     "conv blocks (feature extraction)": "conv",
     "conv blocks + dense layer": "dense",
 }
-BUDGETS = (1, 2, 5, 10, 20, 50, 100)   # labelled examples per class the explorer offers
+EXPLORER_BUDGETS = (1, 2, 5, 10, 20, 50, 100)   # labelled examples per class the explorer offers
 
 
 @torch.no_grad()
@@ -133,7 +151,8 @@ def transfer_features(model: nn.Sequential, images: torch.Tensor, batch_size: in
     """Return {'pixels', 'conv', 'dense'}: the images flattened, after the frozen conv blocks, after the dense layer.
 
     `model` is a utils.make_cnn network: its conv blocks end at nn.Flatten(), its dense layer is the
-    Linear + ReLU before the last layer.
+    Linear + ReLU before the last layer. It puts `model` in eval mode (so batch norm uses its running
+    statistics) and leaves it there: call model.train() afterwards if you go on training it.
     """
     if not isinstance(model, nn.Sequential) or not any(isinstance(layer, nn.Flatten) for layer in model):
         raise ValueError("transfer_features needs a utils.make_cnn(...) model: an nn.Sequential whose conv "
@@ -145,8 +164,9 @@ def transfer_features(model: nn.Sequential, images: torch.Tensor, batch_size: in
     return {"pixels": images.flatten(1), "conv": conv, "dense": dense}
 
 
-def new_head(features: int, classes: int, reused: str) -> nn.Module:
-    """Return a fresh head: one linear layer after the reused dense layer, else a hidden layer of 128 first."""
+def explorer_head(features: int, classes: int, reused: str) -> nn.Module:
+    """Return a fresh head for the explorer: one linear layer after the reused dense layer, else a hidden layer
+    of 128 first. (Not the notebook's own new_head(), which always has the hidden layer.)"""
     if reused == "dense":
         return nn.Linear(features, classes)
     return nn.Sequential(nn.Linear(features, 128), nn.ReLU(), nn.Linear(128, classes))
@@ -154,8 +174,8 @@ def new_head(features: int, classes: int, reused: str) -> nn.Module:
 
 def label_budget_accuracy(train: dict, train_labels: torch.Tensor, test: dict, test_labels: torch.Tensor,
                           per_class: int, reused: str = "conv", updates: int = 100, seed: int = 0,
-                          scored_on: str = "test") -> dict:
-    """Train a new head on `per_class` labelled examples per class; return its accuracy on the images it scores.
+                          scored_on: str = "validation") -> dict:
+    """Train a new head on `per_class` labelled examples per class; return a dict with its accuracy on the images it scores.
 
     `train` and `test` are transfer_features(...) dicts: `test` holds the images it scores (in the
     notebook, the validation set; `scored_on` names them in the printout). `reused` is 'pixels', 'conv'
@@ -163,7 +183,7 @@ def label_budget_accuracy(train: dict, train_labels: torch.Tensor, test: dict, t
     starting weights. The head trains for `updates` Adam steps on batches of up to 64 (learning rate
     1e-3, or 1e-2 for a single linear layer). Prints one line, e.g. "5 labels per class, reusing conv
     blocks (feature extraction): validation accuracy 87.6% on 250 images (head trained in 0.3 s)".
-    Returns accuracy, per_class_accuracy (list) and seconds.
+    Returns a dict {'accuracy': float, 'per_class_accuracy': [float per class], 'seconds': float}.
     """
     reused = REUSED_LAYERS.get(reused, reused)
     if reused not in train or reused not in test:
@@ -176,7 +196,7 @@ def label_budget_accuracy(train: dict, train_labels: torch.Tensor, test: dict, t
     x, y = take_per_class(train[reused], train_labels, per_class, seed=seed)
     classes = int(train_labels.max()) + 1
     set_seed(seed)
-    head = new_head(x.shape[1], classes, reused).to(x.device)
+    head = explorer_head(x.shape[1], classes, reused).to(x.device)
     loader = TensorLoader(x, y, batch_size=64, shuffle=True)
     start = time.perf_counter()
     fit(head, loader, epochs=max(1, round(updates / len(loader))), lr=1e-2 if reused == "dense" else 1e-3,
@@ -222,7 +242,7 @@ def make_transfer_explorer(train: dict, train_labels: torch.Tensor, test: dict, 
         plt.close(fig)
 
     style = {"description_width": "initial"}
-    budget = widgets.SelectionSlider(options=[b for b in BUDGETS if b <= int(torch.bincount(train_labels).min())],
+    budget = widgets.SelectionSlider(options=[b for b in EXPLORER_BUDGETS if b <= int(torch.bincount(train_labels).min())],
                                      value=5, description="labels per class", continuous_update=False, style=style)
     draw = widgets.IntSlider(value=0, min=0, max=draws - 1, description="draw", continuous_update=False, style=style)
     reused = widgets.Dropdown(options=list(REUSED_LAYERS), value="conv blocks (feature extraction)",
@@ -272,7 +292,8 @@ def check_probe_rate(answer, result: dict) -> bool:
     """Exercise 07.4: the learning rate that scores best on validation, as lesson.probe_budgets chose it.
 
     `result` is what probe_budgets returned; its 'val' holds each rate's validation accuracy. Any rate
-    that ties for the best is right.
+    that ties for the best is right (probe_budgets itself keeps the first of them: for rates in increasing
+    order, the smallest).
     """
     if not isinstance(result, dict) or "val" not in result:
         raise ValueError("result must be what lesson.probe_budgets(...) returned, e.g. clothes_probes['ImageNet (far source)'].")
@@ -289,8 +310,15 @@ def check_probe_rate(answer, result: dict) -> bool:
     elif not tried and any(is_close(answer, accuracy, 1e-6, floor=0.0) for accuracy in scores.values()):
         hint = "That is an accuracy; pass the learning rate that reached it."
     right = bool(tried) and scores[tried[0]] == best
-    return report(right, f"{tried[0]:g} scores {best:.1%} on validation, the best of the rates tried: the same choice "
-                         "lesson.probe_budgets made." if right else "", hint)
+    praise = ""
+    if right and result.get("lr") is not None and is_close(tried[0], result["lr"], 1e-6, floor=0.0):
+        praise = (f"{tried[0]:g} scores {best:.1%} on validation, the best of the rates tried: the same choice "
+                  "lesson.probe_budgets made.")
+    elif right:
+        praise = (f"{tried[0]:g} scores {best:.1%} on validation, tied for the best of the rates tried: a fair "
+                  "choice. lesson.probe_budgets keeps the first of the tied rates it tries (with rates in "
+                  f"increasing order, the smallest), here {result.get('lr')}.")
+    return report(right, praise, hint)
 
 
 def can_reach(url: str, timeout: float = 2.0) -> bool:
