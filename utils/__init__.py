@@ -3,13 +3,17 @@
 import platform
 import sys
 
+from .environment import SetupError, check_environment, data_problem
+
+check_environment()  # before torch and the rest: a missing or too old package is named, with the fix
+
 import matplotlib
 import torch
 import torchvision
 
 from .augment import AugmentedLoader, augment_batch, show_augmentations
 from .augment import shift_images
-from .data import (CLASS_NAMES, DataFileError, TensorLoader, load_dataset, load_tensors,
+from .data import (CACHE_DIR, CLASS_NAMES, DATA_DIR, DataFileError, TensorLoader, load_dataset, load_tensors,
                    make_loaders, split_off, take_per_class)
 from .models import CheckpointError, count_parameters, load_checkpoint, load_verified, make_cnn, make_mlp
 from .plotting import COLORS, plot_confusion_matrix, plot_history, show_images, use_course_style
@@ -20,6 +24,8 @@ from .training import TrainingDiverged, evaluate, fit, get_device, predict, trai
 
 def setup_notebook(seed: int = 0) -> torch.device:
     """Seed everything, apply the plot style and thread policy, print versions and device; return the device."""
+    if problem := data_problem(DATA_DIR, CACHE_DIR):
+        raise DataFileError(problem)
     set_seed(seed)
     use_course_style()
     device = get_device()

@@ -16,11 +16,16 @@ class TrainingDiverged(FloatingPointError):
 
 
 def get_device() -> torch.device:
-    """Return the GPU if there is one (CUDA or Apple MPS), else the CPU."""
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if torch.backends.mps.is_available():
-        return torch.device("mps")
+    """Return the GPU if there is one that works (CUDA or Apple MPS), else the CPU."""
+    for kind, available in (("cuda", torch.cuda.is_available), ("mps", torch.backends.mps.is_available)):
+        if available():
+            try:
+                (torch.ones(2, device=kind) * 2).sum().item()     # a GPU the driver cannot run fails here
+                return torch.device(kind)
+            except (RuntimeError, AssertionError) as error:   # AssertionError: a torch built without CUDA
+                first_line = (str(error).strip().splitlines() or [""])[0][:200]
+                print(f"A {kind.upper()} GPU was found but cannot run ({first_line}). The lessons will run on the "
+                      "CPU. To use the GPU, update its driver or install the torch build for it (pytorch.org).")
     return torch.device("cpu")
 
 
