@@ -118,6 +118,19 @@ def test_descent_summary_verdicts_with_momentum(lr, verdict):
     assert lesson.descent_summary(lr, momentum=0.9)["verdict"] == verdict
 
 
+@pytest.mark.parametrize("exponent, verdict", [(-1.55, "converges"), (-1.45, "swings past the bottom"),
+                                               (-1.15, "converges")])
+def test_momentum_verdict_flips_with_the_swing(exponent, verdict, capsys):
+    """Slider values (10 ** exponent): with momentum 0.9 the verdict flips as the rate rises, as the notebook warns."""
+    assert lesson.descent_summary(10 ** exponent, momentum=0.9)["verdict"] == verdict
+    assert "depends on where the ball is in its swing" in capsys.readouterr().out
+
+
+def test_descent_summary_without_momentum_prints_one_line(capsys):
+    lesson.descent_summary(0.05)
+    assert len(capsys.readouterr().out.strip().splitlines()) == 1
+
+
 def test_descent_path_with_momentum_follows_the_update_rule():
     """velocity = β velocity + gradient, point -= lr velocity, as torch.optim.SGD(momentum=β) does."""
     points, _ = lesson.descent_path(0.02, steps=5, momentum=0.9)

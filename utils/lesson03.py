@@ -47,7 +47,7 @@ def check_effective_step(answer, lr: float = 0.002, momentum: float = 0.95) -> b
         hint = "That goes the wrong way: momentum makes the steps longer, so divide by (1 - β), don't multiply."
     return report(is_close(answer, expected, 0.01, floor=0),
                   f"{lr:g} / (1 - {momentum:g}) = {expected:g}: at full speed each step is {1 / (1 - momentum):g} "
-                  "times the plain one. Across a valley, where the gradient flips, the pushes cancel instead.",
+                  "times the plain one. Across a valley, where the gradient flips, the pushes partly cancel instead.",
                   hint)
 
 
@@ -148,13 +148,19 @@ def descent_verdict(points: torch.Tensor, losses) -> str:
 def descent_summary(lr: float, steps: int = 30, momentum: float = 0.0) -> dict:
     """Run descent_path on the bowl; print one line and return lr, momentum, verdict, first and last loss, path.
 
-    The verdict follows descent_verdict's rules (the ones section 1 of the notebook states).
+    The verdict follows descent_verdict's rules (the ones section 1 of the notebook states). With momentum
+    above 0 a second line reminds the reader that the verdict reads only the last loss, which depends on
+    where the ball is in its swing, so nearby rates can get different verdicts.
     """
     points, losses = descent_path(lr, steps, momentum=momentum)
     first, last = losses[0].item(), losses[-1].item()
     verdict = descent_verdict(points, losses)
     with_momentum = f", momentum {momentum:g}" if momentum else ""
     print(f"learning rate {lr:.3g}{with_momentum}: loss {first:.3g} -> {last:.3g} after {steps} steps ({verdict})")
+    if momentum:
+        print("  With momentum the verdict reads only the loss at the last step, and that depends on where the "
+              "ball is in its swing: a nearby rate can get another verdict. Judge by the loss panel, by how high "
+              "the peaks of the swings still reach.")
     return {"lr": lr, "momentum": momentum, "verdict": verdict, "first_loss": first, "last_loss": last,
             "points": points, "losses": losses}
 
@@ -184,7 +190,9 @@ def make_descent_explorer() -> widgets.Widget:
 
     Controls: FloatLogSlider "learning rate" (0.001 to 1, log scale) and Dropdown "momentum" (0, 0.5, 0.9).
     Each change reprints the line "learning rate 0.05: loss 19.2 -> ... after 30 steps (crawls)" and redraws
-    the path and loss curve.
+    the path and loss curve. With momentum 0.9 the verdict flips between "converges" and "swings past the
+    bottom" as the rate rises, because the last loss catches the ball at a different point of its swing;
+    the printout then adds a reminder to judge by the loss panel.
     """
     slider = widgets.FloatLogSlider(value=0.05, base=10, min=-3, max=0, step=0.05, readout_format=".3g",
                                     description="learning rate", continuous_update=False,
