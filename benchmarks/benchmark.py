@@ -139,19 +139,14 @@ def time_notebook(path: Path, timeout: int = 600) -> dict:
     """Execute a notebook cell by cell in this environment (cwd = its folder); return its seconds, CPU seconds,
     error and per-cell seconds [(cell index, seconds, first line), ...].
 
-    `timeout` bounds each cell, as nbval's --nbval-cell-timeout does in pyproject.toml.
+    `timeout` bounds each cell, as nbval's --nbval-cell-timeout does in pyproject.toml. Through
+    scripts/notebook_runner.py, as the site builder and scripts/robustness.py: a stalled kernel gets the
+    notebook one more try, in a fresh kernel, and a line says so.
     """
-    import nbclient
-    import nbformat
+    from scripts.notebook_runner import execute_notebook
 
-    notebook = nbformat.read(path, as_version=4)
-    # Kernel "python3" with argv "python": jupyter_client starts it with this interpreter (sys.executable).
-    client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                                     resources={"metadata": {"path": str(path.parent)}})
-    before = children_cpu_seconds()
-    start = time.perf_counter()
-    error, cells = None, []
-    with client.setup_kernel():
+    def run_cells(client, notebook) -> tuple[str | None, list]:
+        error, cells = None, []
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code":
                 continue
@@ -164,8 +159,13 @@ def time_notebook(path: Path, timeout: int = 600) -> dict:
             finally:
                 first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
                 cells.append((index, time.perf_counter() - cell_start, first_line[:60]))
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "cpu_seconds": children_cpu_seconds() - before, "error": error, "cells": cells}
+        return error, cells
+
+    before = children_cpu_seconds()
+    execution = execute_notebook(path, timeout, run_cells)
+    error, cells = execution.result
+    return {"seconds": execution.seconds, "cpu_seconds": children_cpu_seconds() - before, "error": error,
+            "cells": cells}
 
 
 def slowest_cells_table(results: dict[str, dict], count: int = 10) -> str:

@@ -33,15 +33,16 @@ from pathlib import Path
 
 import jinja2
 import mistune
-import nbclient
 import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
 
 from course_url import course_url  # noqa: E402  (the one place the repository URL is written)
+from scripts.notebook_runner import execute_notebook as run_watched  # noqa: E402  (the tools' one nbclient loop)
 
 NOTEBOOKS = ROOT / "notebooks"
 DOCS = {"glossary": ROOT / "docs" / "glossary.md", "teaching_guide": ROOT / "docs" / "teaching_guide.md"}
@@ -130,29 +131,21 @@ def execute_notebook(path: Path, timeout: int = CELL_TIMEOUT, attempts: int = 2)
     """Execute a notebook top to bottom (cwd = its folder, as benchmarks/benchmark.py's time_notebook); return it.
 
     The wall time is recorded in the notebook's metadata, so that a build from executed files can show it.
-    A cell that times out, or a kernel that dies, gets the notebook one more try: on a busy machine nbclient
-    has been seen waiting forever on an explorer cell whose kernel had long finished (the tests, which
-    use nbval, never did), and one stuck cell should not sink the whole site.
+    A cell that times out or stalls, or a kernel that dies, gets the notebook one more try: on a busy machine
+    nbclient has been seen waiting on an explorer cell whose kernel had long finished (scripts/notebook_runner.py
+    says why, and repairs that in place), and one stuck cell should not sink the whole site.
     """
-    for attempt in range(1, attempts + 1):
-        notebook = nbformat.read(path, as_version=4)
-        # Kernel "python3" with argv "python": jupyter_client starts it with this interpreter (sys.executable).
-        client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                                         resources={"metadata": {"path": str(path.parent)}})
-        start = time.perf_counter()
-        try:
-            client.execute()
-            break
-        except (CellTimeoutError, DeadKernelError) as exc:
-            if attempt == attempts:
-                raise BuildError(f"{path.name} failed while executing: {type(exc).__name__}, {attempts} times") from exc
-            print(f"{path.name}: {type(exc).__name__}; executing it once more", flush=True)
-        except Exception as exc:  # a lesson that fails must not be published as if it worked
-            message = str(exc).strip().splitlines()
-            raise BuildError(f"{path.name} failed while executing: {type(exc).__name__}: "
-                             f"{message[-1] if message else ''}") from exc
+    try:
+        execution = run_watched(path, timeout, attempts=attempts, retry_on=(CellTimeoutError, DeadKernelError))
+    except (CellTimeoutError, DeadKernelError) as exc:
+        raise BuildError(f"{path.name} failed while executing: {type(exc).__name__}, {attempts} times") from exc
+    except Exception as exc:  # a lesson that fails must not be published as if it worked
+        message = str(exc).strip().splitlines()
+        raise BuildError(f"{path.name} failed while executing: {type(exc).__name__}: "
+                         f"{message[-1] if message else ''}") from exc
+    notebook = execution.notebook
     notebook.metadata[TIMING_KEY] = {
-        "seconds": round(time.perf_counter() - start, 1), "cpu_count": os.cpu_count(),
+        "seconds": round(execution.seconds, 1), "cpu_count": os.cpu_count(),
         "executed_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
     return notebook
 

@@ -37,10 +37,8 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
-import nbclient
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 from nbclient.exceptions import CellExecutionError
@@ -49,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.benchmark import markdown_table  # noqa: E402
+from scripts.notebook_runner import execute_notebook  # noqa: E402
 
 VARIATIONS = {
     "as shipped": {},
@@ -143,13 +142,13 @@ def probe_results(cell) -> list[dict]:
 
 
 def run_notebook(path: Path, cell_timeout: int) -> dict:
-    """Execute a notebook cell by cell; return seconds, the failing cells' messages and the claims' values."""
-    notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3",
-                                     resources={"metadata": {"path": str(path.parent)}})
-    failures, claims = [], []
-    start = time.perf_counter()
-    with client.setup_kernel():
+    """Execute a notebook cell by cell; return seconds, the failing cells' messages and the claims' values.
+
+    Through scripts/notebook_runner.py, as the site builder and the benchmark: a stalled kernel gets the
+    notebook one more try, in a fresh kernel, and a line says so.
+    """
+    def run_cells(client, notebook) -> tuple[list, list]:
+        failures, claims = [], []
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code":
                 continue
@@ -166,7 +165,11 @@ def run_notebook(path: Path, cell_timeout: int) -> dict:
                     client.execute_cell(probe, index, store_history=False)
                 for claim in probe_results(probe):
                     claims.append({"cell": index, **claim})
-    return {"seconds": time.perf_counter() - start, "failures": failures, "claims": claims}
+        return failures, claims
+
+    execution = execute_notebook(path, cell_timeout, run_cells)
+    failures, claims = execution.result
+    return {"seconds": execution.seconds, "failures": failures, "claims": claims}
 
 
 @contextlib.contextmanager
