@@ -87,7 +87,7 @@ def test_wrong_share_checker_accepts_the_expected_and_measured_values():
     labels = torch.arange(10_000) % 10
     measured = (lesson.corrupt_labels(labels, 0.5, classes=10, seed=11) != labels).float().mean().item()
     assert lesson.check_wrong_share(measured)
-    for wrong in (None, "0.45x", 0.5, 45, 0.4, 0.25, 0.05, 0.9, 0.47, 0.43):
+    for wrong in (None, "0.45x", 0.5, 45, 0.4, 0.25, 0.05, 0.9, 0.48, 0.42):
         assert not lesson.check_wrong_share(wrong)
     assert not lesson.check_wrong_share(0.27, fraction=0.3, classes=5)
 
@@ -181,3 +181,26 @@ def test_checkers_explain_instead_of_crashing_on_list_values(capsys):
     assert not lesson.check_split_jobs({letter: ["training", "test"] for letter in lesson.JOBS})
     out = capsys.readouterr().out
     assert out.count("Answer with a dict") == 2
+
+
+def test_finetune_decision_checker_follows_the_rule(capsys):
+    tie = 0.028
+    frozen = [0.90, 0.91, 0.89]
+    assert lesson.check_finetune_decision("keep frozen", frozen, [0.91, 0.90, 0.91], tie)   # +0.7 points: a tie
+    assert "not more than a tie" in capsys.readouterr().out
+    assert lesson.check_finetune_decision("Frozen", frozen, [0.80, 0.85, 0.82], tie)       # a loss: keep frozen
+    assert lesson.check_finetune_decision("fine-tune", frozen, [0.95, 0.94, 0.95], tie)    # +4.7 points
+    assert lesson.check_finetune_decision("fine tuning", frozen, [0.95, 0.94, 0.95], tie)
+    assert lesson.check_finetune_decision("keep frozen", frozen, [0.92, 0.93, 0.92], tie)  # +2.3 < tie
+    assert not lesson.check_finetune_decision("fine-tune", frozen, [0.92, 0.93, 0.92], tie)
+    assert "a tie (or a loss) goes to the cheaper option" in capsys.readouterr().out.splitlines()[-1]
+    assert not lesson.check_finetune_decision("keep frozen", frozen, [0.95, 0.94, 0.95], tie)
+
+
+def test_finetune_decision_checker_explains_bad_input(capsys):
+    for frozen, finetuned in [([0.9, 0.9, 0.9], []), ([0.9, 0.9], [0.9, 0.9, 0.9]), ([90, 91, 89], [95, 94, 95]),
+                              ([0.9, 0.9, 0.9], None), ([0.9, 0.9, 0.9], ["a", "b", "c"])]:
+        assert not lesson.check_finetune_decision("keep frozen", frozen, finetuned, 0.028)
+        assert "one validation accuracy per seed" in capsys.readouterr().out
+    assert not lesson.check_finetune_decision(None, [0.9] * 3, [0.9] * 3, 0.028)
+    assert "Answer 'fine-tune' or 'keep frozen'" in capsys.readouterr().out
