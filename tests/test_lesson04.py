@@ -69,13 +69,18 @@ def test_diagnosis_checker(capsys):
     right = {"A": "overfitting", "B": "underfitting", "C": "good fit"}
     assert lesson.check_diagnosis(right)
     assert lesson.check_diagnosis({"A": "Overfitting ", "B": "UNDERFITTING", "C": "good fit"})
+    for a, b, c in (("overfit", "underfit", "good-fit"), ("over-fitting", "under_fitting", "good"),
+                    ("overfitted", "under fit", "Good Fit"), ("Overfits", "underfitted", "well fit")):
+        assert lesson.check_diagnosis({"A": a, "B": b, "C": c}), (a, b, c)
     assert "✅" in capsys.readouterr().out
     for wrong in (None, "overfitting", {"A": "overfitting"},
                   {"A": "underfitting", "B": "overfitting", "C": "good fit"},
-                  {"A": "overfitting", "B": "good fit", "C": "good fit"}):
+                  {"A": "overfitting", "B": "good fit", "C": "good fit"},
+                  {"A": "overfit", "B": "overfit", "C": "good fit"}, {"A": "bad", "B": "underfit", "C": "good"},
+                  {"A": 1, "B": "underfit", "C": "good"}):
         assert not lesson.check_diagnosis(wrong)
     output = capsys.readouterr().out
-    assert "Look again at B" in output and "dict" in output
+    assert "Look again at B" in output and "dict" in output and "'bad' is not one of the three" in output
 
 
 def test_diagnosis_checker_uses_the_runs_it_is_given():
@@ -86,24 +91,64 @@ def test_diagnosis_checker_uses_the_runs_it_is_given():
 # --- Exercise 3: choose by validation ---
 
 
-RESULTS = {"baseline": {"val_acc": 0.75, "test_acc": 0.754},
-           "early stopping": {"val_acc": 0.76, "test_acc": 0.748},
-           "dropout": {"val_acc": 0.752, "test_acc": 0.760}}
+RESULTS = {"baseline": {"val_acc": 0.75, "val_loss": 1.10, "test_acc": 0.754},
+           "early stopping": {"val_acc": 0.76, "val_loss": 0.90, "test_acc": 0.748},
+           "dropout": {"val_acc": 0.752, "val_loss": 0.72, "test_acc": 0.760}}
 
 
-def test_choice_checker(capsys):
-    assert lesson.check_choice("early stopping", RESULTS)
-    assert "✅" in capsys.readouterr().out
-    assert not lesson.check_choice("dropout", RESULTS)
-    assert "test" in capsys.readouterr().out      # the test-set winner gets a word about peeking
-    for wrong in (None, "baseline", "Early stopping", ["early stopping"], 0.76):
-        assert not lesson.check_choice(wrong, RESULTS)
+def test_choice_checker_accepts_either_validation_criterion(capsys):
+    for right in ("early stopping", ("early stopping", "validation accuracy"), ["early stopping", "val_acc"],
+                  ("early stopping", "Validation Accuracy"), ("early stopping", "accuracy"),
+                  "dropout", ("dropout", "validation loss"), ("dropout", "val loss"), ("dropout", "loss")):
+        assert lesson.check_choice(right, RESULTS), right
+    output = capsys.readouterr().out
+    assert "✅" in output and "also a fair choice" in output
+
+
+def test_choice_checker_rejects_wrong_choices(capsys):
+    for wrong in (None, "baseline", "Early stopping", ["early stopping"], 0.76, ("baseline", "validation loss"),
+                  ("early stopping", "validation loss"), ("dropout", "validation accuracy"),
+                  ("dropout", "test accuracy"), ("early stopping", "gut feeling"), ("early stopping", None)):
+        assert not lesson.check_choice(wrong, RESULTS), wrong
     assert "❌" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (("dropout", "test accuracy"), "second validation set"),
+    (("early stopping", "gut feeling"), "not a criterion"),
+    (("baseline", "validation accuracy"), "'early stopping' by validation accuracy"),
+    ("baseline", "'dropout' by validation loss"),
+    (None, "(name, criterion)"),
+])
+def test_choice_checker_hints(capsys, wrong, words):
+    assert not lesson.check_choice(wrong, RESULTS)
+    assert words in capsys.readouterr().out
+
+
+def test_choice_checker_spots_a_choice_by_test_accuracy(capsys):
+    results = {"a": {"val_acc": 0.8, "val_loss": 0.5, "test_acc": 0.70},
+               "b": {"val_acc": 0.7, "val_loss": 0.9, "test_acc": 0.75}}
+    assert not lesson.check_choice("b", results)
+    assert "best *test* accuracy" in capsys.readouterr().out
+
+
+def test_best_by():
+    assert lesson.best_by(RESULTS, "validation accuracy") == ["early stopping"]
+    assert lesson.best_by(RESULTS, "validation loss") == ["dropout"]
 
 
 def test_choice_checker_needs_results():
     with pytest.raises(ValueError, match="results table"):
         lesson.check_choice("baseline", {})
+
+# --- Section 1: overlap check ---
+
+
+def test_shared_images_counts_identical_images_only():
+    images = torch.rand(6, 1, 28, 28)
+    assert lesson.shared_images(images[:4], images[2:]) == 2
+    assert lesson.shared_images(images[:3], images[3:]) == 0
+    assert lesson.shared_images(images[:3], images[:3] + 0.01) == 0
 
 # --- Explorer ---
 

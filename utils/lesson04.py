@@ -69,6 +69,20 @@ def check_early_stopping(answer, val_acc=(0.62, 0.70, 0.73, 0.72, 0.75, 0.75, 0.
                   f"and restores the weights of epoch {best}.", hint)
 
 
+def shared_images(first: torch.Tensor, second: torch.Tensor) -> int:
+    """Return how many images of `first` also appear in `second`, pixel for pixel (to 3 decimals).
+
+    Each image becomes one whole number (its pixels, rounded, times fixed random weights, summed), so
+    equal images give equal numbers and two sets can be compared as sets of numbers.
+    """
+    weights = torch.randint(1, 2 ** 20, (first[0].numel(),), generator=torch.Generator().manual_seed(0))
+
+    def fingerprints(images):
+        return set(((images.flatten(1).cpu() * 1000).round().long() * weights).sum(1).tolist())
+
+    return len(fingerprints(first) & fingerprints(second))
+
+
 OVERFITTING_GAP = 0.10     # a training-validation gap above this many points (as a fraction) is overfitting
 UNDERFITTING_BELOW = 0.80  # a training accuracy below this (with a small gap) is underfitting, here
 
@@ -82,15 +96,39 @@ def diagnose(train_acc: float, val_acc: float) -> str:
     return "good fit"
 
 
+_DIAGNOSIS_WORDS = {
+    "overfitting": ("overfitting", "overfit", "overfitted", "overfits", "over fitting", "over fit", "over fitted"),
+    "underfitting": ("underfitting", "underfit", "underfitted", "underfits", "under fitting", "under fit",
+                     "under fitted"),
+    "good fit": ("good fit", "goodfit", "good", "good fitting", "well fit", "well fitted", "fits well",
+                 "just right"),
+}
+
+
+def normalise_diagnosis(word) -> str | None:
+    """Return 'overfitting', 'underfitting' or 'good fit' for a student's word for it, or None if not one."""
+    if not isinstance(word, str):
+        return None
+    text = " ".join(word.strip().lower().replace("-", " ").replace("_", " ").split())
+    return next((label for label, words in _DIAGNOSIS_WORDS.items() if text in words), None)
+
+
 def check_diagnosis(answer, runs=None) -> bool:
-    """Exercise 04.2: {run name: 'overfitting' | 'underfitting' | 'good fit'} for runs of (train acc, val acc)."""
+    """Exercise 04.2: {run name: 'overfitting' | 'underfitting' | 'good fit'} for runs of (train acc, val acc).
+
+    Synonyms count: 'overfit', 'over-fitting', 'underfit', 'good-fit', 'good' and the like.
+    """
     runs = runs or {"A": (1.00, 0.74), "B": (0.66, 0.65), "C": (0.92, 0.89)}
     expected = {name: diagnose(*accuracies) for name, accuracies in runs.items()}
     if not isinstance(answer, dict) or set(answer) != set(runs):
         return report(False, "", f"Answer with a dict that names every run, e.g. "
                       f"{{{', '.join(repr(name) + ': ...' for name in runs)}}}, each value one of "
                       "'overfitting', 'underfitting' or 'good fit'.")
-    wrong = [name for name in runs if str(answer[name]).strip().lower() != expected[name]]
+    unknown = [name for name in runs if normalise_diagnosis(answer[name]) is None]
+    if unknown:
+        return report(False, "", f"{unknown[0]}: {answer[unknown[0]]!r} is not one of the three diagnoses. "
+                      "Use 'overfitting', 'underfitting' or 'good fit'.")
+    wrong = [name for name in runs if normalise_diagnosis(answer[name]) != expected[name]]
     hint = ""
     if wrong:
         name = wrong[0]
@@ -102,22 +140,66 @@ def check_diagnosis(answer, runs=None) -> bool:
                   "accuracy means the model cannot even fit its training data (underfitting).", hint)
 
 
+CRITERIA = {"validation accuracy": ("val_acc", max), "validation loss": ("val_loss", min)}
+_CRITERION_WORDS = {
+    "validation accuracy": ("validation accuracy", "val acc", "val accuracy", "validation acc", "accuracy"),
+    "validation loss": ("validation loss", "val loss", "loss"),
+}
+
+
+def _criterion(word) -> str | None:
+    """Return 'validation accuracy', 'validation loss', 'test' or None for a student's criterion."""
+    if not isinstance(word, str):
+        return None
+    text = " ".join(word.strip().lower().replace("_", " ").split())
+    if "test" in text:
+        return "test"
+    return next((name for name, words in _CRITERION_WORDS.items() if text in words), None)
+
+
+def best_by(results: dict, criterion: str) -> list[str]:
+    """Return the rows of `results` that are best by `criterion` ('validation accuracy' or 'validation loss')."""
+    key, pick = CRITERIA[criterion]
+    best = pick(row[key] for row in results.values())
+    return [name for name, row in results.items() if row[key] == best]
+
+
 def check_choice(answer, results: dict) -> bool:
-    """Exercise 04.3: the name of the run with the best validation accuracy, among `results`' rows."""
+    """Exercise 04.3: (row name, criterion): the row that is best by the criterion the student names.
+
+    The criterion is 'validation accuracy' (highest) or 'validation loss' (lowest): the lesson uses both.
+    A bare name is accepted when it is best by either. A choice by test accuracy is never right.
+    """
     if not results:
-        raise ValueError("check_choice needs the results table: a dict {name: {'val_acc': ..., 'test_acc': ...}}.")
-    best_val = max(row["val_acc"] for row in results.values())
-    winners = [name for name, row in results.items() if row["val_acc"] == best_val]
-    best_test = max(results, key=lambda name: results[name]["test_acc"])
-    hint = f"Answer with one of the names: {', '.join(repr(name) for name in results)}."
-    if isinstance(answer, str) and answer in results:
-        hint = "Compare the rows' validation accuracy: that is the number a choice may look at."
-        if answer == best_test and answer not in winners:
-            hint = ("That row has the best *test* accuracy. Choosing by the test set turns it into a second "
-                    "validation set, and its score stops being an honest estimate. Choose by validation.")
-    return report(answer in winners,
-                  f"{answer!r} has the best validation accuracy ({best_val:.1%}). Its test accuracy "
-                  f"({results[winners[0]]['test_acc']:.1%}) is the honest estimate you report, once.", hint)
+        raise ValueError("check_choice needs the results table: a dict {name: {'val_acc': ..., 'val_loss': ...}}.")
+    winners = {criterion: best_by(results, criterion) for criterion in CRITERIA}
+    paired = isinstance(answer, (tuple, list)) and len(answer) == 2
+    name, criterion = (answer[0], _criterion(answer[1])) if paired else (answer, None)
+    peeking = ("Choosing by the test set turns it into a second validation set, and its score stops being an "
+               "honest estimate. Choose by 'validation accuracy' or 'validation loss'.")
+    if not isinstance(name, str) or name not in results:
+        names = ", ".join(repr(row) for row in results)
+        return report(False, "", f"Answer with (name, criterion): one of the names {names}, and "
+                      "'validation accuracy' or 'validation loss', e.g. (\"baseline\", \"validation accuracy\").")
+    if criterion == "test":
+        return report(False, "", peeking)
+    if paired and criterion is None:
+        return report(False, "", f"{answer[1]!r} is not a criterion this lesson uses: name "
+                      "'validation accuracy' or 'validation loss'.")
+    fitting = [c for c in CRITERIA if name in winners[c] and criterion in (None, c)]
+    if not fitting:
+        asked = [criterion] if criterion else list(CRITERIA)
+        hint = ("Compare the rows' validation numbers again: the best is "
+                + " or ".join(f"{winners[c][0]!r} by {c}" for c in asked) + ".")
+        if all("test_acc" in row for row in results.values()) and \
+                name == max(results, key=lambda row: results[row]["test_acc"]):
+            hint = "That row has the best *test* accuracy. " + peeking
+        return report(False, "", hint)
+    others = "".join(f" By {c} you would pick {winners[c][0]!r}: also a fair choice, if it is the one you decided on "
+                     "before looking." for c in CRITERIA if c not in fitting)
+    return report(True, f"{name!r} is the best row by {' and by '.join(fitting)}.{others} When rows differ by "
+                  "less than one run's noise, the choice between them is close to a coin toss: another seed or "
+                  "more validation images would tell them apart.", "")
 
 
 GAP_SIZES = (50, 100, 250, 500, 1000, 2000, 4000)   # training-set sizes the explorer offers
@@ -137,7 +219,7 @@ def _gap_training_set(device: str, train_size: int, seed: int) -> tuple:
     return split_off(rest_x, rest_y, train_size, seed=seed + 1)[1]
 
 
-def train_val_gap(train_size: int, width: int, dropout: float = 0.0, steps: int = 300, seed: int = 0,
+def train_val_gap(train_size: int, width: int, dropout: float = 0.0, steps: int = 240, seed: int = 0,
                   device="cpu") -> dict:
     """Train a [784, width, width, 10] MLP on `train_size` Fashion-MNIST images; return its accuracies.
 
