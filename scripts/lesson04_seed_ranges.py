@@ -9,13 +9,13 @@ quotes (a run of one seed cannot say how far its numbers move with the random dr
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
-import nbclient
-import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent       # the course folder (this file lives in scripts/)
+sys.path.insert(0, str(ROOT / "scripts"))
+from notebook_runner import execute_with_probe  # noqa: E402
+
 NOTEBOOK = Path(os.environ.get("LESSON04_NOTEBOOK", ROOT / "notebooks" / "04_overfitting.ipynb"))
 OUT = Path(os.environ.get("LESSON04_OUT", "lesson04-seeds"))
 
@@ -31,18 +31,7 @@ print(json.dumps({"results": _rows, "curve": {str(k): v for k, v in curve.items(
 
 def run(offset: int) -> dict:
     """Execute the notebook with DLB_SEED_OFFSET=offset; save and return its numbers and any failed cells."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(DUMP))
-    os.environ["DLB_SEED_OFFSET"] = str(offset)
-    start = time.perf_counter()
-    client = nbclient.NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
-                                     resources={"metadata": {"path": str(ROOT / "notebooks")}})
-    client.execute()
-    wall = time.perf_counter() - start
-    values = json.loads("".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("name") == "stdout"))
-    failed = {index: next(o["evalue"] for o in cell.outputs if o.get("output_type") == "error")
-              for index, cell in enumerate(nb.cells[:-1])
-              if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.outputs)}
+    _, values, wall, failed = execute_with_probe(NOTEBOOK, DUMP, offset, cwd=ROOT / "notebooks")
     values.update({"offset": offset, "wall_s": wall, "errors": failed})
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"offset{offset}.json").write_text(json.dumps(values, indent=1))

@@ -6,14 +6,14 @@
 import json
 import os
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
-import nbclient
-import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent       # the course folder (this file lives in scripts/)
+sys.path.insert(0, str(ROOT / "scripts"))
+from notebook_runner import execute_with_probe  # noqa: E402
+
 NOTEBOOK = Path(os.environ.get("LESSON06_NOTEBOOK", ROOT / "notebooks" / "06_data_augmentation.ipynb"))
 OUT = Path(os.environ.get("LESSON06_OUT", "lesson06-seeds"))
 
@@ -36,15 +36,7 @@ print(json.dumps(_values))
 
 
 def run(offset: int) -> dict:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(DUMP))
-    os.environ["DLB_SEED_OFFSET"] = str(offset)
-    start = time.perf_counter()
-    client = nbclient.NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
-                                     resources={"metadata": {"path": str(ROOT / "notebooks")}})
-    client.execute()
-    wall = time.perf_counter() - start
-    values = json.loads("".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("name") == "stdout"))
+    nb, values, wall, failed = execute_with_probe(NOTEBOOK, DUMP, offset, cwd=ROOT / "notebooks")
     cells = []
     for index, cell in enumerate(nb.cells[:-1]):
         timing = cell.get("metadata", {}).get("execution", {})
@@ -52,10 +44,6 @@ def run(offset: int) -> dict:
             begin = datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
             end = datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
             cells.append((index, round((end - begin).total_seconds(), 2)))
-    errors = [index for index, cell in enumerate(nb.cells[:-1]) if cell.cell_type == "code"
-              and any(o.get("output_type") == "error" for o in cell.outputs)]
-    failed = {index: next(o["evalue"] for o in nb.cells[index].outputs if o.get("output_type") == "error")
-              for index in errors}
     values.update({"offset": offset, "wall_s": wall, "cell_s": cells, "errors": failed})
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"offset{offset}.json").write_text(json.dumps(values, indent=1))

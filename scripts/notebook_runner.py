@@ -252,3 +252,27 @@ def execute_notebook(path: Path, timeout: int, run_cells: Callable | None = None
         retried.append(problem)
         log(f"{path.name}: {problem}; executing it once more")
     raise AssertionError("unreachable")
+
+
+def execute_with_probe(path: Path, probe: str, offset: int, cwd: Path | None = None, timeout: int = 900):
+    """Execute a notebook with DLB_SEED_OFFSET=offset and the cell `probe` appended (it prints one JSON object).
+
+    For the lesson seed-range scripts: failing cells do not stop the run; the kernel starts in `cwd` (by
+    default the notebook's folder). Returns (the executed notebook,
+    the probe's values, wall seconds, {cell index: error message} for every code cell that failed).
+    """
+    import json
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(probe))
+    os.environ["DLB_SEED_OFFSET"] = str(offset)
+    start = time.perf_counter()
+    nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(cwd or path.parent)}}).execute()
+    wall = time.perf_counter() - start
+    values = json.loads("".join(o.get("text", "") for o in notebook.cells[-1].outputs if o.get("name") == "stdout"))
+    failed = {index: next(o["evalue"] for o in cell.outputs if o.get("output_type") == "error")
+              for index, cell in enumerate(notebook.cells[:-1])
+              if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.outputs)}
+    return notebook, values, wall, failed
