@@ -342,7 +342,10 @@ def index_html(rows: list[dict], note: str) -> str:
                "with PyTorch. Each lesson below is shown as it ran in this build, with its outputs and "
                "figures.</p>\n<table>\n" + "\n".join(body) + f"\n</table>\n<p>{note}</p>\n"
                '<p>For teachers: the <a href="teaching_guide.html">teaching guide</a> (per lesson: what to know '
-               'first, goals, timings, what to demo, common mistakes) and the <a href="glossary.html">glossary</a>.</p>')
+               'first, goals, timings, what to demo, common mistakes) and the <a href="glossary.html">glossary</a>. '
+               'These pages show the student edition: every exercise has a solution to reveal. For a class '
+               'that should not see them, <code>scripts/editions.py classroom</code> writes the classroom '
+               'edition, the same lessons without the solutions (see the README).</p>')
     return document("Deep Learning Basics", content, nav_html([]))
 
 
