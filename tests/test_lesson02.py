@@ -27,6 +27,10 @@ def test_cross_entropy_checker_names_the_mistake(capsys):
     assert "-log(p)" in capsys.readouterr().out
     lesson.check_cross_entropy(-1.7413)  # sign forgotten
     assert "sign" in capsys.readouterr().out
+    lesson.check_cross_entropy(-math.log(0.18))   # p rounded to 0.18 before the log: 1.715
+    assert "don't round" in capsys.readouterr().out
+    lesson.check_cross_entropy(0.2413)   # class 0's loss, not class 1's
+    assert "true class is 1" in capsys.readouterr().out
 
 
 def test_gradient_checker():
@@ -53,6 +57,9 @@ def test_steps_per_epoch_checker_accepts_drop_last_and_says_so(capsys):
     assert lesson.check_steps_per_epoch(100, examples=1001, batch_size=10)
     lesson.check_steps_per_epoch(781.25)
     assert "whole" in capsys.readouterr().out
+    for forgot_the_hold_out in (938, 937):              # 60,000 / 64: all images, none held out
+        assert not lesson.check_steps_per_epoch(forgot_the_hold_out)
+        assert "holding out" in capsys.readouterr().out
 
 
 def test_total_updates_checker_counts_updates_not_images(capsys):

@@ -20,6 +20,10 @@ def check_cross_entropy(answer, logits=(2.0, 0.5, -1.0), label: int = 1) -> bool
         hint = "That is the base-10 logarithm. Cross-entropy uses the natural log: math.log or torch.log."
     elif is_close(answer, -(scores[label] / scores.sum()).log().item(), 1e-3):
         hint = "Exponentiate the logits before dividing by their sum: that is what the softmax does."
+    elif is_close(answer, expected, 0.02):
+        hint = "Close, but not close enough: keep every digit of p (don't round it) before taking -log(p)."
+    elif label != 0 and is_close(answer, torch.nn.functional.cross_entropy(scores.unsqueeze(0), torch.tensor([0])).item(), 1e-3):
+        hint = f"That is the loss if the true class were 0. Here the true class is {label}: use p of class {label}."
     return report(is_close(answer, expected, 1e-3),
                   f"The true class gets p = {probability:.4f}, so the loss is -log(p) = {expected:.4f}.", hint)
 
@@ -58,6 +62,8 @@ def check_steps_per_epoch(answer, examples: int = 50_000, batch_size: int = 64) 
         hint = f"One too many: {expected - 1} full batches plus one batch of the last {left_over} images."
     elif is_close(answer, examples):
         hint = "That counts images. A step takes a whole batch of them: divide by the batch size."
+    elif is_close(answer, -(-60_000 // batch_size)) or is_close(answer, 60_000 // batch_size):
+        hint = f"That divides all 60,000 images. Only the {examples:,} left after holding out the validation set are trained on."
     extra = f" (the last batch has {examples - (expected - 1) * batch_size} images)" if left_over else ""
     return report(is_close(answer, expected),
                   f"{examples:,} / {batch_size} = {examples / batch_size:g}, so {expected} steps{extra}"
