@@ -22,7 +22,7 @@ def test_neuron_output_checker(capsys):
     assert "❌" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("too_rounded", [0.44, 0.43])
+@pytest.mark.parametrize("too_rounded", [0.44, 0.4])
 def test_neuron_output_checker_asks_for_three_decimals(capsys, too_rounded):
     assert not lesson.check_neuron_output(too_rounded)
     assert "3 decimals" in capsys.readouterr().out
@@ -36,6 +36,12 @@ def test_neuron_output_checker_asks_for_three_decimals(capsys, too_rounded):
 def test_neuron_output_checker_explains_common_mistakes(capsys, wrong, hint):
     assert not lesson.check_neuron_output(wrong)
     assert hint in capsys.readouterr().out
+
+
+def test_neuron_output_checker_gives_the_rounding_hint_only_to_rounded_answers(capsys):
+    for slip in (0.43, 0.447):           # near, but not the right value rounded: an arithmetic slip
+        assert not lesson.check_neuron_output(slip)
+        assert "3 decimals" not in capsys.readouterr().out
 
 
 def test_neuron_output_checker_computes_its_answer():
@@ -73,6 +79,16 @@ def test_mlp_parameters_checker(capsys):
         assert not lesson.check_mlp_parameters(wrong)
     assert not lesson.check_mlp_parameters(784 * 100 + 100 * 30 + 30 * 10)  # weights only
     assert "bias" in capsys.readouterr().out
+
+
+def test_mlp_parameters_checker_reads_a_number_written_with_a_comma(capsys):
+    assert lesson.check_mlp_parameters("81,840")
+    answer = 81,840                      # what a student types after reading "81,840": a tuple
+    assert not lesson.check_mlp_parameters(answer)
+    out = capsys.readouterr().out
+    assert "without a comma" in out and "Your count itself is right" in out
+    assert not lesson.check_mlp_parameters((81, 841))
+    assert "Your count itself is right" not in capsys.readouterr().out
 
 
 def test_mlp_parameters_checker_computes_its_answer():

@@ -21,7 +21,7 @@ def check_neuron_output(answer, inputs=(1.0, 2.0, -1.0), weights=(0.5, -0.25, 1.
         hint = "That is what ReLU would give. This neuron uses the sigmoid: torch.sigmoid(z)."
     elif is_close(answer, torch.sigmoid(torch.tensor(z - bias)).item(), 1e-3):
         hint = f"Close: don't forget to add the bias ({bias:g}) before the activation."
-    elif is_close(answer, expected, 1e-2):
+    elif any(is_close(answer, round(expected, digits), 1e-9) for digits in (1, 2)):
         hint = "Close, but rounded too far: give the answer to 3 decimals (or not rounded at all)."
     return report(is_close(answer, expected, 1e-3),
                   f"z = {z:g}, and sigmoid({z:g}) = {expected:.4f}.", hint)
@@ -55,6 +55,14 @@ def check_mlp_parameters(answer, layer_sizes=(784, 100, 30, 10)) -> bool:
     pairs = list(zip(layer_sizes[:-1], layer_sizes[1:]))
     weights_only = sum(n_in * n_out for n_in, n_out in pairs)
     hint = "For each nn.Linear(n_in, n_out) add n_in * n_out weights and n_out biases, then add up the layers."
+    if isinstance(answer, str) and "," in answer and answer.replace(",", "").strip().isdigit():
+        answer = int(answer.replace(",", ""))            # "81,840": the digits are what count
+    elif isinstance(answer, tuple) and answer and all(isinstance(part, int) for part in answer):
+        written = ",".join(f"{part:03d}" if i else str(part) for i, part in enumerate(answer))
+        hint = (f"Write the number without a comma: in Python, {written} is {len(answer)} numbers, "
+                f"the tuple {answer}.")
+        if is_close(int(written.replace(",", "")), expected):
+            hint += " Your count itself is right."
     if is_close(answer, weights_only):
         hint = "You counted the weights. Each neuron also has one bias: add n_out for every layer."
     sum_text = " + ".join(f"({n_in} x {n_out} + {n_out})" for n_in, n_out in pairs)
@@ -65,8 +73,10 @@ def neighbour_correlation(weights: torch.Tensor) -> float:
     """Return how alike the weights of side-by-side pixels are: the correlation between each pixel's
     weight and its right-hand neighbour's, averaged over the neurons (rows of `weights`, 784 each).
 
-    Only the central 20 x 20 pixels count: MNIST's border pixels are blank in every image, so their
-    weights all move together and would make any network look smooth.
+    Only the central 20 x 20 pixels count: MNIST's outer 4-pixel border is blank in almost every image
+    (287 of its 384 pixels hold ink in under 1% of the training images): a blank pixel is the same
+    number in every image, so a neuron's weights on those pixels get (nearly) the same updates, move
+    together, and would make any network look smooth.
     """
     grid = weights.detach().float().cpu().reshape(-1, 28, 28)[:, 4:24, 4:24]
     left, right = grid[:, :, :-1].flatten(1), grid[:, :, 1:].flatten(1)
