@@ -43,7 +43,7 @@ def points(x: float) -> str:
 
 
 def table() -> str:
-    """Return the markdown table: one column per offset, then the range (min to max) over all of them."""
+    """Return markdown: per quantity its range (min to max) and median over all offsets, then the numbers per offset."""
     runs = sorted((json.loads(p.read_text()) for p in OUT.glob("offset*.json")), key=lambda r: r["offset"])
 
     def res(name, key):
@@ -89,17 +89,26 @@ def table() -> str:
         ("§9 explorer: gap at 100 minus gap at 4,000 images (points)", lambda r: r["few_gap"] - r["many_gap"], ("{:.1f}", 100)),
         ("wall time of the whole notebook (s, busy machine, 1 thread)", lambda r: r["wall_s"], ("{:.0f}", 1)),
     ]
-    head = "| quantity | " + " | ".join(f"offset {r['offset']}" for r in runs) + " | range |"
-    lines = [head, "|" + " --- |" * (len(runs) + 2)]
+    summary = ["| quantity | range over all offsets | median |", "| --- | --- | --- |"]
+    columns = {}                                  # quantity -> one formatted cell per run
     for name, get, fmt in rows:
         values = [get(r) for r in runs]
         if fmt is None:
             cells, span = [str(v) for v in values], ", ".join(sorted(set(map(str, values))))
+            middle = max(set(cells), key=cells.count)
         else:
             form, scale = fmt
             cells = [form.format(scale * v) for v in values]
             span = f"{form.format(scale * min(values))} to {form.format(scale * max(values))}"
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {span} |")
+            middle = form.format(scale * sorted(values)[len(values) // 2])
+        columns[name] = cells
+        summary.append(f"| {name} | {span} | {middle} |")
+    lines = summary
+    for start in range(0, len(runs), 10):           # the per-offset numbers, ten offsets to a table
+        chunk = runs[start:start + 10]
+        lines += ["", "| quantity | " + " | ".join(f"offset {r['offset']}" for r in chunk) + " |",
+                  "|" + " --- |" * (len(chunk) + 1)]
+        lines += [f"| {name} | " + " | ".join(cells[start:start + 10]) + " |" for name, cells in columns.items()]
     errors = {r["offset"]: r["errors"] for r in runs if r["errors"]}
     return "\n".join(lines) + ("\n\nFailed cells: " + json.dumps(errors) if errors else "\n\nEvery cell passed at every offset.")
 

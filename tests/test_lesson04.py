@@ -20,6 +20,13 @@ def test_early_stopping_epochs(val_acc, patience, expected):
     assert lesson.early_stopping_epochs(val_acc, patience) == expected
 
 
+def test_early_stopping_checker_wants_a_pair_of_whole_numbers(capsys):
+    assert lesson.check_early_stopping((8, 5)) and lesson.check_early_stopping([8, 5])
+    for wrong in ("85", {8: 0, 5: 1}, (float("inf"), 5), (8.5, 5), 85):
+        assert not lesson.check_early_stopping(wrong), wrong
+        assert "two whole numbers" in capsys.readouterr().out
+
+
 def test_early_stopping_epochs_agrees_with_fit(monkeypatch):
     """The checker's rule is the one utils.fit(patience=...) follows: fit sees scripted accuracies."""
     scripted = [0.5, 0.6, 0.55, 0.6, 0.58, 0.7, 0.9]
@@ -99,7 +106,9 @@ RESULTS = {"baseline": {"val_acc": 0.75, "val_loss": 1.10, "test_acc": 0.754},
 def test_choice_checker_accepts_either_validation_criterion(capsys):
     for right in ("early stopping", ("early stopping", "validation accuracy"), ["early stopping", "val_acc"],
                   ("early stopping", "Validation Accuracy"), ("early stopping", "accuracy"),
-                  "dropout", ("dropout", "validation loss"), ("dropout", "val loss"), ("dropout", "loss")):
+                  "dropout", ("dropout", "validation loss"), ("dropout", "val loss"), ("dropout", "loss"),
+                  ("early stopping", "highest validation accuracy"), ("dropout", "lowest validation loss"),
+                  ("early stopping", "validation-accuracy")):
         assert lesson.check_choice(right, RESULTS), right
     output = capsys.readouterr().out
     assert "✅" in output and "also a fair choice" in output

@@ -30,12 +30,14 @@ def early_stopping_epochs(val_acc, patience: int) -> tuple[int, int]:
 
 def _whole_pair(answer) -> tuple[int, int] | None:
     """Return `answer` as a pair of whole numbers, or None if it is not one."""
+    if not isinstance(answer, (tuple, list)):
+        return None
     try:
         first, second = answer
         if float(first) != int(first) or float(second) != int(second):
             return None
         return int(first), int(second)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -151,7 +153,9 @@ def _criterion(word) -> str | None:
     """Return 'validation accuracy', 'validation loss', 'test' or None for a student's criterion."""
     if not isinstance(word, str):
         return None
-    text = " ".join(word.strip().lower().replace("_", " ").split())
+    text = " ".join(word.strip().lower().replace("_", " ").replace("-", " ").split())
+    for extreme in ("highest ", "lowest ", "best ", "max ", "min "):    # "highest validation accuracy" is fine
+        text = text.removeprefix(extreme)
     if "test" in text:
         return "test"
     return next((name for name, words in _CRITERION_WORDS.items() if text in words), None)
