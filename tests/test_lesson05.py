@@ -102,3 +102,11 @@ def test_multiply_adds_counts_conv_and_linear_layers():
     # conv: 4 x 5 x 5 outputs, 9 weights each; linear: 3 outputs, 100 weights each
     assert lesson.multiply_adds(model, torch.zeros(1, 1, 5, 5)) == 4 * 5 * 5 * 9 + 3 * 100
     assert model.training, "multiply_adds must leave the model in the mode it found it in"
+
+
+def test_conv_parameters_checker_reads_a_number_written_with_a_comma(capsys):
+    assert lesson.check_conv_parameters("4,824")
+    answer = 4,824                        # what a student types after reading "4,824": a tuple
+    assert not lesson.check_conv_parameters(answer)
+    out = capsys.readouterr().out
+    assert "without a comma" in out and "Your count itself is right" in out

@@ -23,6 +23,23 @@ def report(correct: bool, praise: str, hint: str) -> Verdict:
     return Verdict(bool(correct))
 
 
+def comma_typed(answer) -> tuple[object, str | None]:
+    """Read a whole number a student typed with thousands commas; return (answer to check, hint or None).
+
+    The string "81,840" is read as 81840. `answer = 81,840` makes Python build the tuple (81, 840): it is
+    returned as the number its digits spell, 81840, with a hint that says to drop the comma, so that a
+    checker can tell a right count in the wrong form from a wrong count.
+    """
+    if isinstance(answer, str) and "," in answer and answer.replace(",", "").strip().isdigit():
+        return int(answer.replace(",", "")), None
+    parts = answer if isinstance(answer, tuple) else ()
+    if len(parts) > 1 and all(type(part) is int for part in parts) and all(0 <= part < 1000 for part in parts[1:]):
+        written = ",".join([str(parts[0])] + [f"{part:03d}" for part in parts[1:]])
+        return int(written.replace(",", "")), (f"Write the number without a comma: in Python, {written} is "
+                                              f"{len(parts)} numbers, the tuple {parts}.")
+    return answer, None
+
+
 def is_close(answer, expected: float, tolerance: float = 1e-6, floor: float = 1.0) -> bool:
     """Return whether `answer` is a number within `tolerance` x max(floor, |expected|) of `expected`."""
     try:

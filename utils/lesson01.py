@@ -4,7 +4,7 @@
 import matplotlib.pyplot as plt
 import torch
 
-from .checks import is_close, report
+from .checks import comma_typed, is_close, report
 from .models import count_parameters, make_mlp
 from .plotting import COLORS
 
@@ -55,14 +55,10 @@ def check_mlp_parameters(answer, layer_sizes=(784, 100, 30, 10)) -> bool:
     pairs = list(zip(layer_sizes[:-1], layer_sizes[1:]))
     weights_only = sum(n_in * n_out for n_in, n_out in pairs)
     hint = "For each nn.Linear(n_in, n_out) add n_in * n_out weights and n_out biases, then add up the layers."
-    if isinstance(answer, str) and "," in answer and answer.replace(",", "").strip().isdigit():
-        answer = int(answer.replace(",", ""))            # "81,840": the digits are what count
-    elif isinstance(answer, tuple) and answer and all(isinstance(part, int) for part in answer):
-        written = ",".join(f"{part:03d}" if i else str(part) for i, part in enumerate(answer))
-        hint = (f"Write the number without a comma: in Python, {written} is {len(answer)} numbers, "
-                f"the tuple {answer}.")
-        if is_close(int(written.replace(",", "")), expected):
-            hint += " Your count itself is right."
+    answer, comma_hint = comma_typed(answer)
+    if comma_hint:
+        right = is_close(answer, expected)
+        return report(False, "", comma_hint + (" Your count itself is right." if right else ""))
     if is_close(answer, weights_only):
         hint = "You counted the weights. Each neuron also has one bias: add n_out for every layer."
     sum_text = " + ".join(f"({n_in} x {n_out} + {n_out})" for n_in, n_out in pairs)

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 from IPython.display import display
 
-from .checks import is_close, report
+from .checks import comma_typed, is_close, report
 from .data import load_dataset
 
 
@@ -31,6 +31,9 @@ def check_conv_parameters(answer) -> bool:
     weights_only = layer.weight.numel()
     hint = ("Each of the 24 output channels has one 5 x 5 kernel per input channel, "
             "plus one bias. Multiply it out.")
+    answer, comma_hint = comma_typed(answer)
+    if comma_hint:
+        return report(False, "", comma_hint + (" Your count itself is right." if is_close(answer, expected) else ""))
     if is_close(answer, weights_only):
         hint = "Almost: you counted the weights. Each output channel also has one bias."
     elif is_close(answer, weights_only + 8):
