@@ -202,5 +202,7 @@ def test_finetune_decision_checker_explains_bad_input(capsys):
                               ([0.9, 0.9, 0.9], None), ([0.9, 0.9, 0.9], ["a", "b", "c"])]:
         assert not lesson.check_finetune_decision("keep frozen", frozen, finetuned, 0.028)
         assert "one validation accuracy per seed" in capsys.readouterr().out
-    assert not lesson.check_finetune_decision(None, [0.9] * 3, [0.9] * 3, 0.028)
+    assert not lesson.check_finetune_decision(None, [0.9] * 3, [0.91] * 3, 0.028)
     assert "Answer 'fine-tune' or 'keep frozen'" in capsys.readouterr().out
+    assert not lesson.check_finetune_decision("keep frozen", [0.9, 0.91, 0.89], [0.9, 0.91, 0.89], 0.028)
+    assert "the frozen backbone's runs" in capsys.readouterr().out

@@ -261,6 +261,9 @@ def check_finetune_decision(answer, frozen, finetuned, tie: float) -> bool:
     if not usable or len(runs[0]) != len(runs[1]):
         return report(False, "", "First fill `finetuned` with one validation accuracy per seed (the 'val_acc' of "
                                  "train's result, a share between 0 and 1), for the same seeds as `frozen`.")
+    if runs[1] == runs[0]:
+        return report(False, "", "`finetuned` holds the same numbers as `frozen`: those are the frozen backbone's runs. "
+                                 "Train the pretrained CNN with every layer trainable (no frozen=) and use its scores.")
     gain = sum(runs[1]) / len(runs[1]) - sum(runs[0]) / len(runs[0])
     right = "fine-tune" if gain > tie else "keep frozen"
     facts = (f"Fine-tuning's mean is {100 * gain:+.1f} points from the frozen backbone's over {len(runs[0])} seeds, "
