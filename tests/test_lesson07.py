@@ -324,3 +324,11 @@ def test_can_reach_answers_quickly_without_a_network():
     start = time.perf_counter()
     assert lesson.can_reach("https://unreachable.invalid/weights.pth", timeout=1.0) is False
     assert time.perf_counter() - start < 1.5
+
+
+def test_range_decided_only_when_an_end_rate_clearly_beats_its_neighbour():
+    scores = {1e-3: 0.80, 1e-2: 0.85, 1e-1: 0.70}
+    assert not lesson.range_decided(scores, 1e-2)                        # inside the list
+    assert lesson.range_decided({1e-3: 0.86, 1e-2: 0.80, 1e-1: 0.70}, 1e-3)   # the end wins by 6 points
+    assert not lesson.range_decided({1e-3: 0.804, 1e-2: 0.80, 1e-1: 0.70}, 1e-3)  # a tie within a point
+    assert lesson.range_decided({1e-3: 0.5, 1e-2: 0.80, 1e-1: 0.90}, 1e-1)

@@ -288,6 +288,17 @@ def probe_budgets(pool: tuple, val: tuple, test: tuple, budgets=(5, 20, 50), dra
     return {"lr": chosen, "val": val_scores, "test": test_scores}
 
 
+def range_decided(scores: dict, chosen: float, margin: float = 0.01) -> bool:
+    """Return whether the list of rates may have decided a choice: `chosen` is at an end of the list and
+    beats its neighbour inside by `margin` (a point) or more, so a rate beyond the end might score higher
+    still. A choice at an end that only ties its neighbour (within the noise) was not decided by the list."""
+    rates = sorted(scores)
+    if chosen not in (rates[0], rates[-1]):
+        return False
+    neighbour = rates[1] if chosen == rates[0] else rates[-2]
+    return scores[chosen] - scores[neighbour] >= margin
+
+
 def check_probe_rate(answer, result: dict) -> bool:
     """Exercise 07.4: the learning rate that scores best on validation, as lesson.probe_budgets chose it.
 
