@@ -110,3 +110,9 @@ def test_conv_parameters_checker_reads_a_number_written_with_a_comma(capsys):
     assert not lesson.check_conv_parameters(answer)
     out = capsys.readouterr().out
     assert "without a comma" in out and "Your count itself is right" in out
+
+
+def test_edge_kernel_checker_prints_no_absurd_ratio_for_rounding_noise(capsys):
+    assert lesson.check_edge_kernel([[0.3, -0.1, -0.2], [-0.1, 0.2, -0.1], [-0.2, -0.1, 0.3]])
+    out = capsys.readouterr().out
+    assert "stays 0 on flat areas and on vertical and horizontal edges" in out and "times as strongly" not in out

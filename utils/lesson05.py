@@ -88,7 +88,7 @@ def check_edge_kernel(answer) -> bool:
                                  f"diagonal one (ratio {diagonal / straight:.2f}; at least {EDGE_RATIO} is "
                                  "needed). Put positive weights towards one corner and negative weights "
                                  "towards the opposite corner.")
-    if straight == 0:
+    if straight < 1e-6:                          # 0, up to the rounding of the scaled kernel
         return report(True, "It stays 0 on flat areas and on vertical and horizontal edges, and lights up at "
                             "a diagonal edge.", "")
     return report(True, f"It stays 0 on flat areas and responds {diagonal / straight:.2f} times as strongly "
