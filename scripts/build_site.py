@@ -357,12 +357,49 @@ def document(title: str, body: str, nav: str) -> str:
             f"{body}\n</main>\n{nav}\n</body>\n</html>\n")
 
 
+NO_ALT = 'alt="No description has been provided for this image"'   # what nbconvert writes for a figure
+FIGURE_TEXT = re.compile(r"""\b(suptitle|set_title|title|set_xlabel|xlabel|set_ylabel|ylabel)\s*[=(]\s*(f?)(["'])(.+?)\3""")
+CALL = re.compile(r"^\s*(?:\w+\s*=\s*)?([\w.]+)\(", re.M)
+
+
+def figure_alt_text(source: str) -> str:
+    """Return a text alternative for a figure, from the code that draws it: its titles and axis labels.
+
+    A value that an f-string fills in at run time is written as "…"; a cell with none of these names the
+    function that draws the figure.
+    """
+    found: dict[str, list[str]] = {}
+    for name, formatted, _, text in FIGURE_TEXT.findall(source):
+        text = re.sub(r"\{[^{}]*\}", "…", text) if formatted else text
+        found.setdefault(name.replace("set_", "").replace("sup", ""), []).append(text.replace("\\n", " "))
+    if not found:
+        calls = [name for name in CALL.findall(source) if name not in ("print", "plt.show", "assert")]
+        explorer = next((name for name in calls if name.endswith("_explorer")), None)
+        if explorer:
+            return f"The explorer's figure at its starting settings, drawn by {explorer}."
+        drawing = [name for name in calls if re.search(r"plot|show|draw|imshow|bar|hist|figure", name)]
+        return f"Figure drawn by {(drawing or calls)[-1]}." if calls else "Figure drawn by the code cell above."
+    parts = ["Figure: " + "; ".join(found["title"])] if "title" in found else ["Figure"]
+    parts += [f"horizontal axis: {', '.join(found['xlabel'])}"] if "xlabel" in found else []
+    parts += [f"vertical axis: {', '.join(found['ylabel'])}"] if "ylabel" in found else []
+    return ". ".join(parts) + "."
+
+
+def figure_alt_texts(notebook) -> list[str]:
+    """Return one text alternative per figure the notebook shows, in page order."""
+    return [figure_alt_text(cell.source) for cell in notebook.cells if cell.cell_type == "code"
+            for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
+
+
 def lesson_html(notebook, nav: str) -> str:
-    """Return a lesson's page: nbconvert's JupyterLab-style HTML of the executed notebook, figures embedded."""
+    """Return a lesson's page: nbconvert's JupyterLab-style HTML of the executed notebook, figures embedded,
+    each with a text alternative made from the code that draws it (nbconvert's own says nothing)."""
     exporter = HTMLExporter(template_name="lab", extra_loaders=[jinja2.DictLoader({"dlb.html.j2": LESSON_TEMPLATE})],
                             template_file="dlb.html.j2")
-    page, _ = exporter.from_notebook_node(freeze_widgets(notebook),
-                                          resources={"dlb_nav": nav, "dlb_css": SITE_CSS})
+    frozen = freeze_widgets(notebook)
+    page, _ = exporter.from_notebook_node(frozen, resources={"dlb_nav": nav, "dlb_css": SITE_CSS})
+    for alt in figure_alt_texts(frozen):
+        page = page.replace(NO_ALT, f'alt="{html.escape(alt)}"', 1)
     return page
 
 

@@ -187,6 +187,7 @@ def test_build_from_executed_notebooks(tmp_path):
     assert f'<a href="{LESSON}.html">The training loop</a>' in index and "12.3 s" in index
     page = (out / f"{LESSON}.html").read_text()
     assert "test accuracy:    12.5%" in page and f"data:image/png;base64,{PIXEL}" in page
+    assert "No description has been provided" not in page and 'alt="Figure' in page   # a text alternative from the code
     assert "require.js" not in page and "unpkg.com" not in page  # nothing the page needs comes from a CDN
     assert "https://github.com/" in page and "blob/main/notebooks/03_learning_rates.ipynb" in page
     assert broken_links(out) == []
@@ -299,6 +300,8 @@ def test_site_in_browser(built_site, site_url, browser):
                 sizes = image_sizes(page)
                 assert sizes, f"{name}: no figure on the lesson page"
                 assert all(width > 0 for width in sizes), f"{name}: broken images (natural widths {sizes})"
+                generic = page.locator('img[alt="No description has been provided for this image"]').count()
+                assert generic == 0, f"{name}: {generic} figures kept nbconvert's empty text alternative"
                 text = squeeze(page.inner_text("main"))
                 headlines = printed_percentages(built_site / "executed" / f"{stem}.ipynb")
                 assert headlines, f"{stem} printed no line with a percentage"
@@ -343,3 +346,16 @@ def test_a_stuck_cell_gets_one_more_try_then_a_clear_error(tmp_path, capsys):
     with pytest.raises(build_site.BuildError, match="stuck.ipynb failed while executing: CellTimeoutError, 2 times"):
         build_site.execute_notebook(path, timeout=2)
     assert "executing it once more" in capsys.readouterr().out
+
+
+def test_every_figure_gets_a_text_alternative_from_its_code():
+    """The site's figures say what they show (issue 20): titles and axis labels from the drawing code."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import build_site
+    assert build_site.figure_alt_text('ax.set(xlabel="input z", ylabel="derivative", title="Two slopes")') == \
+        "Figure: Two slopes. horizontal axis: input z. vertical axis: derivative."
+    assert build_site.figure_alt_text('plot_history(h, title=f"Adam, {n} epochs")') == "Figure: Adam, … epochs."
+    assert "make_kernel_explorer" in build_site.figure_alt_text("lesson.make_kernel_explorer(device)")
+    assert build_site.figure_alt_text("x = torch.zeros(3)\nlesson.plot_weights(model)\nplt.show()") == \
+        "Figure drawn by lesson.plot_weights."
