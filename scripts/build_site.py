@@ -76,6 +76,14 @@ SITE_CSS = """
 .dlb-nav a { margin-right: 1.2em; }
 .dlb-note { background: #fff8e1; border-left: 4px solid #f0b400; padding: 6px 10px; }
 .dlb-badge { display: inline-block; padding: 1px 8px; border: 1px solid #888; border-radius: 4px; font-size: 90%; }
+/* Readable by everyone (WCAG 2.1 AA; tests/test_site.py runs axe-core on every page): links in text are
+   underlined, not told apart by colour alone, and the code colours and prompts that fell short of a 4.5:1
+   contrast on the cells' light grey (numbers 4.3, operator words 4.4, comments 4.2, prompts 2.2) are darker. */
+main a, .jp-RenderedHTMLCommon a { text-decoration: underline !important; }
+span.m, span.mi, span.mf, span.mh, span.mo, span.mb, span.il { color: #006b00 !important; }
+span.ow { color: #7a1fbf !important; }
+span.c, span.c1, span.cm, span.ch, span.cs, span.cp, span.cpf { color: #356b6b !important; }
+.jp-InputPrompt, .jp-OutputPrompt { color: #616161 !important; opacity: 1 !important; }
 """
 DOC_CSS = SITE_CSS + """
 body { font: 16px/1.55 system-ui, sans-serif; max-width: 60em; margin: 0 auto; padding: 0 1em 3em; color: #1b1b1b; }

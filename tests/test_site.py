@@ -359,3 +359,25 @@ def test_every_figure_gets_a_text_alternative_from_its_code():
     assert "make_kernel_explorer" in build_site.figure_alt_text("lesson.make_kernel_explorer(device)")
     assert build_site.figure_alt_text("x = torch.zeros(3)\nlesson.plot_weights(model)\nplt.show()") == \
         "Figure drawn by lesson.plot_weights."
+
+
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+@pytest.mark.browser
+def test_every_page_passes_an_automated_wcag_check(built_site, site_url, browser):
+    """axe-core (the engine browsers' accessibility tools use) finds no serious or critical WCAG 2.1 AA
+    violation on any page. Automated checks catch only part of what matters (issue 20)."""
+    from axe_playwright_python.sync_playwright import Axe
+    axe, found = Axe(), {}
+    page = browser.new_page()
+    try:
+        for path in sorted(built_site.glob("*.html")):
+            page.goto(f"{site_url}/{path.name}")
+            violations = axe.run(page, options=WCAG_AA).response["violations"]
+            bad = {v["id"]: len(v["nodes"]) for v in violations if v["impact"] in ("serious", "critical")}
+            if bad:
+                found[path.name] = bad
+    finally:
+        page.close()
+    assert not found, f"serious or critical accessibility violations (rule: elements) per page: {found}"
