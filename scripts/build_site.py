@@ -80,9 +80,8 @@ SITE_CSS = """
    underlined, not told apart by colour alone, and the code colours and prompts that fell short of a 4.5:1
    contrast on the cells' light grey (numbers 4.3, operator words 4.4, comments 4.2, prompts 2.2) are darker. */
 main a, .jp-RenderedHTMLCommon a { text-decoration: underline !important; }
-span.m, span.mi, span.mf, span.mh, span.mo, span.mb, span.il { color: #006b00 !important; }
-span.ow { color: #7a1fbf !important; }
-span.c, span.c1, span.cm, span.ch, span.cs, span.cp, span.cpf { color: #356b6b !important; }
+body { --jp-mirror-editor-number-color: #006b00; --jp-mirror-editor-operator-color: #7a1fbf;
+       --jp-mirror-editor-comment-color: #356b6b; }   /* the code colours' variables (syntax highlighting) */
 .jp-InputPrompt, .jp-OutputPrompt { color: #616161 !important; opacity: 1 !important; }
 """
 DOC_CSS = SITE_CSS + """
