@@ -378,7 +378,9 @@ def figure_alt_text(source: str) -> str:
     found: dict[str, list[str]] = {}
     for name, formatted, _, text in FIGURE_TEXT.findall(source):
         text = re.sub(r"\{[^{}]*\}", "…", text) if formatted else text
-        found.setdefault(name.replace("set_", "").replace("sup", ""), []).append(text.replace("\\n", " "))
+        text = " ".join(text.replace("\\n", " ").split())
+        if text.strip(" …;,.:"):                  # a title that is all placeholders says nothing
+            found.setdefault(name.replace("set_", "").replace("sup", ""), []).append(text)
     if not found:
         calls = [name for name in CALL.findall(source) if name not in ("print", "plt.show", "assert")]
         explorer = next((name for name in calls if name.endswith("_explorer")), None)
