@@ -47,8 +47,10 @@ def test_edge_kernel_checker_accepts_diagonal_edge_detectors(kernel, capsys):
     ([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "vertical or horizontal"),  # vertical edges
     ([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], "vertical or horizontal"),  # horizontal edges
     ([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], "vertical or horizontal"),  # outline: every direction alike
-    ([[-1, 1, -1], [0, 0, 0], [1, -1, 1]], "vertical or horizontal"),
+    ([[-1, 1, -1], [0, 0, 0], [1, -1, 1]], "barely responds to a diagonal"),
     ([[0, 0, 0], [0, 1e-3, -1e-3], [0, 0, 0]], "vertical or horizontal"),
+    ([[1, 1, 1], [1, 1, 1], [1, 1, -8]], "vertical or horizontal"),    # a spot in one corner, not an edge
+    ([[1, 2, 3], [4, 5, 6], [7, 8, -36]], "vertical or horizontal"),
     ([[float("nan")] * 3] * 3, "nan or infinity"),
     ([[0, 1, float("inf")], [-1, 0, 1], [-2, -1, 0]], "nan or infinity"),
 ])

@@ -49,13 +49,25 @@ FLAT_TOLERANCE = 1e-3   # ... and a flat area at most this share of the kernel's
 
 def edge_responses(kernel: torch.Tensor) -> dict[str, float]:
     """Return a 3 x 3 kernel's strongest absolute response to a flat area and to vertical, horizontal and
-    diagonal edges (8 x 8 images of 0s and 1s), each divided by the kernel's total absolute weight."""
+    diagonal edges (8 x 8 images of 0s and 1s), each divided by the kernel's total absolute weight.
+
+    A diagonal response counts only where the edge passes next to the patch's centre pixel: elsewhere the
+    patch holds just a corner of bright pixels, and a kernel that finds such a spot is no edge detector.
+    """
     size = kernel.abs().sum().item()
     rows, cols = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
     images = {"flat": torch.ones(8, 8), "vertical": (cols >= 4).float(), "horizontal": (rows >= 4).float(),
               "diagonal \\": (cols - rows >= 1).float(), "diagonal /": (cols + rows >= 8).float()}
-    return {name: torch.nn.functional.conv2d(image[None, None], kernel[None, None]).abs().max().item() / size
-            for name, image in images.items()}
+    centre_rows, centre_cols = rows[1:-1, 1:-1], cols[1:-1, 1:-1]        # each output position's centre pixel
+    near_edge = {"diagonal \\": torch.isin(centre_cols - centre_rows, torch.tensor([0, 1])),
+                 "diagonal /": torch.isin(centre_cols + centre_rows, torch.tensor([7, 8]))}
+    responses = {}
+    for name, image in images.items():
+        output = torch.nn.functional.conv2d(image[None, None], kernel[None, None])[0, 0].abs()
+        if name in near_edge:
+            output = output[near_edge[name]]
+        responses[name] = output.max().item() / size
+    return responses
 
 
 def check_edge_kernel(answer) -> bool:
