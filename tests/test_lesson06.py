@@ -96,7 +96,12 @@ def test_check_safe_augmentations(capsys):
     capsys.readouterr()
     assert not lesson.check_safe_augmentations(set())
     assert "empty set" in capsys.readouterr().out
+    capsys.readouterr()
     assert not lesson.check_safe_augmentations({"c", "d"})
+    out = capsys.readouterr().out
+    assert "'e' (make 20% brighter)" in out and "'g' (zoom in by 10%)" in out and "close, not identical" in out
+    assert not lesson.check_safe_augmentations({"c", "g", "d"})
+    assert "'e'" in (out := capsys.readouterr().out) and "close, not identical" not in out
     assert not lesson.check_safe_augmentations({"c", "z"})
     capsys.readouterr()
     assert not lesson.check_safe_augmentations({"b", "c"})

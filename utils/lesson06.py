@@ -54,7 +54,18 @@ def check_safe_augmentations(answer) -> bool:
                   "Small shifts, small rotations, zooms and brightness changes keep a digit's label and stay "
                   "close to digits people write. A 180-degree turn fails the first question (a 6 becomes a 9); "
                   "mirroring, either way, fails the second (shapes nobody writes).",
-                  f"All your choices pass both questions, but {len(expected - chosen)} more change(s) do too.")
+                  _missing_hint(expected - chosen))
+
+
+def _missing_hint(missing: set) -> str:
+    """Name the passing changes a student left out, and why the borderline ones still count as close."""
+    names = ", ".join(f"'{letter}' ({DIGIT_CHANGES[letter]})" for letter in sorted(missing))
+    hint = f"All your choices pass both questions, but these do too: {names}."
+    if missing & {"c", "g"}:
+        hint += (" MNIST never contains a digit shifted or zoomed exactly like that (it centres and sizes every "
+                 "one), but such small steps stay close to real digits, and section 3 showed they help: close, "
+                 "not identical, is what the second question asks.")
+    return hint
 
 
 def check_random_flip(answer) -> bool:
