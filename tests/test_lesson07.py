@@ -290,33 +290,45 @@ def test_probe_budgets_chooses_the_rate_on_validation_only():
 def test_probe_rate_checker(capsys):
     pool, val, test = blobs(150, 0), blobs(90, 1), blobs(300, 2)
     rates = (1e-5, 1e-3, 1e-1)
-    result = lesson.probe_budgets(pool, val, test, budgets=(2,), draws=(0,), rates=rates)
-    scores = {lr: sum(lesson.linear_probe(*data.take_per_class(*pool, n, seed=0), *val, lr=lr)   # the exercise's
-                      for n in (5, 20)) / 2 for lr in rates}                                      # solution, by hand
-    assert scores == result["val"]
-    best = max(scores, key=scores.get)
-    assert lesson.check_probe_rate(best, result)
-    worse = min(scores, key=scores.get)
-    assert scores[worse] < scores[best]
-    capsys.readouterr()
-    assert not lesson.check_probe_rate(worse, result)
-    assert "another rate scores" in capsys.readouterr().out
-    assert not lesson.check_probe_rate(scores[best], result)
+    x, y = data.take_per_class(*pool, 10, seed=0)
+    scores = {lr: lesson.linear_probe(x, y, *val, lr=lr) for lr in rates}       # the exercise's solution
+    best, worse = max(scores, key=scores.get), min(scores, key=scores.get)
+    assert scores[worse] < scores[best] - 0.01
+    check = lambda answer, given: lesson.check_probe_rate(answer, given, pool, val, rates, per_class=10)
+    assert check(best, scores)
+    assert "the best of the rates" in capsys.readouterr().out
+    assert not check(worse, scores)
+    assert "another rate" in capsys.readouterr().out
+    assert not check(scores[best], scores)
     assert "That is an accuracy" in capsys.readouterr().out
-    for wrong in (None, True, 0.5, "fast"):
-        assert not lesson.check_probe_rate(wrong, result)
-    with pytest.raises(ValueError, match="probe_budgets"):
-        lesson.check_probe_rate(best, None)
+    assert not check(None, {})
+    assert "Fill `scores` first" in capsys.readouterr().out
+    assert not check(None, scores)
+    assert "Now replace None" in capsys.readouterr().out
+    assert not check(best, {lr: scores[lr] for lr in rates[:2]})                   # a rate left out
+    assert "no accuracy for the rates 0.1" in capsys.readouterr().out
+    # scored on the test pair, or trained at another budget: the scores are not the validation search's
+    on_test = {lr: lesson.linear_probe(x, y, *test, lr=lr) for lr in rates}
+    x20, y20 = data.take_per_class(*pool, 20, seed=0)
+    at_20 = {lr: lesson.linear_probe(x20, y20, *val, lr=lr) for lr in rates}
+    for wrong in (on_test, at_20):
+        if any(abs(wrong[lr] - scores[lr]) > 0.01 for lr in rates):
+            assert not check(max(wrong, key=wrong.get), wrong)
+            assert "score on `val`" in capsys.readouterr().out
+    for wrong in (True, 0.5, "fast"):
+        assert not check(wrong, scores)
+    assert not check(best, "scores")
 
 
-def test_probe_rate_checker_praises_ties_truthfully(capsys):
-    result = {"lr": 1e-3, "val": {1e-4: 0.5, 1e-3: 0.8, 1e-2: 0.8}, "test": {}}
-    assert lesson.check_probe_rate(1e-3, result)
-    assert "the same choice lesson.probe_budgets made" in capsys.readouterr().out
-    assert lesson.check_probe_rate(1e-2, result)                     # tied for the best: right too
-    out = capsys.readouterr().out
-    assert "tied for the best" in out and "same choice" not in out
-    assert not lesson.check_probe_rate(1e-4, result)
+def test_probe_rate_checker_accepts_a_rate_tied_within_a_point():
+    pool, val = blobs(150, 0), blobs(90, 1)
+    rates = (1e-2, 3e-2, 1e-1)                              # all high enough to fit separated blobs
+    x, y = data.take_per_class(*pool, 10, seed=0)
+    scores = {lr: lesson.linear_probe(x, y, *val, lr=lr) for lr in rates}
+    best = max(scores.values())
+    tied = [lr for lr in rates if scores[lr] >= best - 0.01]
+    assert len(tied) >= 2
+    assert all(lesson.check_probe_rate(lr, scores, pool, val, rates) for lr in tied)
 
 
 def test_can_reach_answers_quickly_without_a_network():

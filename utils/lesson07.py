@@ -299,36 +299,49 @@ def range_decided(scores: dict, chosen: float, margin: float = 0.01) -> bool:
     return scores[chosen] - scores[neighbour] >= margin
 
 
-def check_probe_rate(answer, result: dict) -> bool:
-    """Exercise 07.4: the learning rate that scores best on validation, as lesson.probe_budgets chose it.
+def check_probe_rate(answer, scores, pool: tuple, val: tuple, rates, per_class: int = 10) -> bool:
+    """Exercise 07.4: a linear probe's learning rate, chosen on validation by hand.
 
-    `result` is what probe_budgets returned; its 'val' holds each rate's validation accuracy. Any rate
-    that ties for the best is right (probe_budgets itself keeps the first of them: for rates in increasing
-    order, the smallest).
+    The student trains `linear_probe` at every rate in `rates` on take_per_class(*pool, per_class, seed=0),
+    records each validation accuracy in `scores` ({rate: accuracy}), and sets `answer` to the best rate. The
+    checker runs the same search itself, so neither a copied rate nor a lucky guess passes: `scores` must
+    hold every rate's validation accuracy (within a point, for a GPU's nondeterministic sums), and the
+    answer must be the best of them (any rate within a point of the best counts as tied).
     """
-    if not isinstance(result, dict) or "val" not in result:
-        raise ValueError("result must be what lesson.probe_budgets(...) returned, e.g. clothes_probes['ImageNet (far source)'].")
-    scores = result["val"]
-    best = max(scores.values())
-    tried = [] if isinstance(answer, bool) else [lr for lr in scores if is_close(answer, lr, 1e-6, floor=0.0)]
-    hint = f"Pass one of the rates you tried, {', '.join(f'{lr:g}' for lr in scores)}: the one with the best validation accuracy."
-    if answer is None:
-        hint = "Replace None with the rate that scores best on validation."
-    elif tried and scores[tried[0]] < best:
-        hint = (f"{tried[0]:g} scores {scores[tried[0]]:.1%} on validation, but another rate scores {best:.1%}. "
-                "Did you score on the validation features, and average the probes trained on "
-                "utils.take_per_class(*pool, n, seed=0) for n = 5 and n = 20?")
-    elif not tried and any(is_close(answer, accuracy, 1e-6, floor=0.0) for accuracy in scores.values()):
+    x, y = take_per_class(*pool, per_class, seed=0)
+    expected = {lr: linear_probe(x, y, *val, lr=lr) for lr in rates}
+    best = max(expected.values())
+    given = scores if isinstance(scores, dict) else {}
+    matched = {lr: next((v for k, v in given.items() if is_close(k, lr, 1e-6, floor=0.0)), None) for lr in rates}
+    missing = [lr for lr, v in matched.items() if not isinstance(v, (int, float)) or isinstance(v, bool)]
+    off = [lr for lr in rates if lr not in missing and abs(matched[lr] - expected[lr]) > 0.01]
+    tried = [] if isinstance(answer, bool) else [lr for lr in rates if is_close(answer, lr, 1e-6, floor=0.0)]
+    right = not missing and not off and bool(tried) and expected[tried[0]] >= best - 0.01
+    if not given:
+        hint = ("Fill `scores` first: for each lr in PROBE_RATES, scores[lr] = lesson.linear_probe(x, y, *val, lr=lr) "
+                f"with x, y = utils.take_per_class(*pool, {per_class}, seed=0).")
+    elif missing:
+        hint = f"`scores` has no accuracy for the rates {', '.join(f'{lr:g}' for lr in missing)}: try every rate in PROBE_RATES."
+    elif off:
+        lr = off[0]
+        hint = (f"At lr {lr:g} your score is {matched[lr]:.1%}, but a probe trained on "
+                f"utils.take_per_class(*pool, {per_class}, seed=0) scores {expected[lr]:.1%} on validation. "
+                f"Did you train on {per_class} labels per class, and score on `val` (not the test features)?")
+    elif answer is None:
+        hint = "Your scores are right. Now replace None with the rate whose score is the best."
+    elif not tried and any(is_close(answer, accuracy, 1e-6, floor=0.0) for accuracy in expected.values()):
         hint = "That is an accuracy; pass the learning rate that reached it."
-    right = bool(tried) and scores[tried[0]] == best
+    elif not tried:
+        hint = f"Pass one of the rates you tried, {', '.join(f'{lr:g}' for lr in rates)}: the one with the best score."
+    else:
+        hint = (f"{tried[0]:g} scores {expected[tried[0]]:.1%} on validation, but another rate in your `scores` "
+                f"reaches {best:.1%}: pick the rate with the highest score.")
     praise = ""
-    if right and result.get("lr") is not None and is_close(tried[0], result["lr"], 1e-6, floor=0.0):
-        praise = (f"{tried[0]:g} scores {best:.1%} on validation, the best of the rates tried: the same choice "
-                  "lesson.probe_budgets made.")
-    elif right:
-        praise = (f"{tried[0]:g} scores {best:.1%} on validation, tied for the best of the rates tried: a fair "
-                  "choice. lesson.probe_budgets keeps the first of the tied rates it tries (with rates in "
-                  f"increasing order, the smallest), here {result.get('lr')}.")
+    if right:
+        praise = (f"{tried[0]:g} scores {expected[tried[0]]:.1%} on validation, the best of the rates "
+                  f"(within a point). You chose on validation, and the test images never entered the choice.")
+        if range_decided(expected, tried[0]):
+            praise += " It is at an end of the list, though: a rate beyond it might do better still."
     return report(right, praise, hint)
 
 
