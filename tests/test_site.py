@@ -334,10 +334,42 @@ def test_teaching_guide_covers_the_published_lessons_and_no_others():
 
 def test_glossary_is_alphabetical_and_points_at_real_lessons():
     glossary = (ROOT / "docs" / "glossary.md").read_text()
-    terms = re.findall(r"^### (.+)$", glossary, re.MULTILINE)
+    terms = re.findall(r"^## (.+)$", glossary, re.MULTILINE)
     assert terms == sorted(terms, key=str.lower), "keep docs/glossary.md's terms in alphabetical order"
     targets = re.findall(r"^\[\d\d\]: (\S+)$", glossary, re.MULTILINE)
     assert targets and all((ROOT / "docs" / target).resolve().is_file() for target in targets)
+
+
+def heading_levels(markdown: str) -> list[tuple[int, str]]:
+    """Return (level, text) of every markdown heading, leaving out lines inside ``` code blocks."""
+    found, in_code = [], False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and (match := re.match(r"^(#+) (.+)", line)):
+            found.append((len(match.group(1)), match.group(2)))
+    return found
+
+
+def skipped_levels(headings: list[tuple[int, str]]) -> list[str]:
+    """Return the headings that go more than one level deeper than the heading before them."""
+    return [f"{'#' * level} {text} (after a level-{before} heading)"
+            for (before, _), (level, text) in zip(headings, headings[1:]) if level > before + 1]
+
+
+def test_headings_never_skip_a_level():
+    """Screen readers navigate by headings (WCAG 1.3.1; axe's 'heading-order'): a page starts at # and never
+    jumps, say, from # to ###. Checked on every lesson and every page of docs/, as the site renders them."""
+    assert skipped_levels([(1, "a"), (2, "b"), (3, "c"), (2, "d")]) == []
+    assert skipped_levels([(1, "a"), (3, "b")]) == ["### b (after a level-1 heading)"]
+    pages = {path.name: path.read_text() for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]}
+    for path in build_site.lesson_notebooks():
+        cells = nbformat.read(path, as_version=4).cells
+        pages[path.name] = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    for name, markdown in pages.items():
+        headings = heading_levels(markdown)
+        assert headings and headings[0][0] == 1, f"{name} should start with one level-1 heading"
+        assert not skipped_levels(headings), f"{name}: a heading skips a level: {skipped_levels(headings)}"
 
 
 def test_a_stuck_cell_gets_one_more_try_then_a_clear_error(tmp_path, capsys):
