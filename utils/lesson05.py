@@ -96,7 +96,7 @@ def check_edge_kernel(answer) -> bool:
         return report(False, "", "It barely responds to a diagonal edge. Put positive weights towards one "
                                  "corner of the kernel and negative weights towards the opposite corner.")
     if diagonal < EDGE_RATIO * straight:
-        return report(False, "", f"It responds to a vertical or horizontal edge about as strongly as to a "
+        return report(False, "", f"It responds to a vertical or horizontal edge as strongly as, or more strongly than, to a "
                                  f"diagonal one (ratio {diagonal / straight:.2f}; at least {EDGE_RATIO} is "
                                  "needed). Put positive weights towards one corner and negative weights "
                                  "towards the opposite corner.")
