@@ -161,6 +161,34 @@ def test_fit_frozen_keeps_the_part_fixed_and_its_batch_norm_statistics():
     assert not torch.equal(before["1.running_mean"], plain.state_dict()["1.running_mean"])
 
 
+def test_fit_lr_for_gives_a_part_its_own_learning_rate():
+    """fit(lr_for={part: rate}): one SGD step moves that part by rate/lr as much, and the rest as before."""
+    torch.manual_seed(0)
+    start = utils.make_cnn(classes=3)
+    images, labels = torch.randn(16, 1, 28, 28), torch.randint(0, 3, (16,))
+    moved = {}
+    for name, backbone_lr in [("one rate", None), ("backbone slower", 0.01)]:
+        model = copy.deepcopy(start)
+        utils.fit(model, utils.TensorLoader(images, labels, batch_size=16), epochs=1, lr=0.1, optimizer="sgd",
+                  progress=False, lr_for={model[:9]: backbone_lr} if backbone_lr else None)
+        moved[name] = {k: (model.state_dict()[k] - start.state_dict()[k]).abs().sum().item()
+                       for k in ["0.weight", "9.weight"]}    # the first conv layer; the first dense layer
+    ratio = moved["backbone slower"]["0.weight"] / moved["one rate"]["0.weight"]
+    assert ratio == pytest.approx(0.1, rel=1e-3), f"the backbone should move a tenth as far: {ratio}"
+    assert moved["backbone slower"]["9.weight"] == pytest.approx(moved["one rate"]["9.weight"], rel=1e-4)
+
+
+def test_fit_lr_for_rejects_what_is_not_a_part_with_a_rate():
+    model = utils.make_cnn(classes=3)
+    loader = utils.TensorLoader(torch.randn(8, 1, 28, 28), torch.randint(0, 3, (8,)), batch_size=8)
+    with pytest.raises(ValueError, match="Each key of lr_for must be a part of the model"):
+        utils.fit(model, loader, epochs=1, progress=False, lr_for={utils.make_cnn()[:9]: 1e-4})
+    with pytest.raises(ValueError, match="lr_for must be a dict"):
+        utils.fit(model, loader, epochs=1, progress=False, lr_for=[model[:9]])
+    with pytest.raises(ValueError, match="learning rate must be a positive number"):
+        utils.fit(model, loader, epochs=1, progress=False, lr_for={model[:9]: 0})
+
+
 def test_fit_frozen_rejects_a_module_that_is_not_part_of_the_model():
     model = utils.make_cnn(classes=3)
     loader = utils.TensorLoader(torch.randn(8, 1, 28, 28), torch.randint(0, 3, (8,)), batch_size=8)
