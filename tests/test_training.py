@@ -185,6 +185,8 @@ def test_fit_lr_for_rejects_what_is_not_a_part_with_a_rate():
         utils.fit(model, loader, epochs=1, progress=False, lr_for={utils.make_cnn()[:9]: 1e-4})
     with pytest.raises(ValueError, match="lr_for must be a dict"):
         utils.fit(model, loader, epochs=1, progress=False, lr_for=[model[:9]])
+    with pytest.raises(ValueError, match="lr_for must be a dict"):   # a rate where the dict belongs
+        utils.fit(model, loader, epochs=1, progress=False, lr_for=0)
     with pytest.raises(ValueError, match="learning rate must be a positive number"):
         utils.fit(model, loader, epochs=1, progress=False, lr_for={model[:9]: 0})
 

@@ -69,7 +69,7 @@ def is_part_of(part, model: nn.Module) -> bool:
 
 def param_groups(model: nn.Module, trainable: list, lr_for: dict | None) -> list:
     """Return the trainable parameters, split into the optimizer's groups when parts have their own rates."""
-    if not lr_for:
+    if lr_for is None or lr_for == {}:
         return trainable
     if not isinstance(lr_for, dict):
         raise ValueError(f"lr_for must be a dict from parts of the model to rates, e.g. {{model[0]: 1e-4}}; "
