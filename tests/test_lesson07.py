@@ -141,6 +141,9 @@ def test_conv_share_checker(capsys):
         assert "looks like a percentage" in capsys.readouterr().out
     for wrong in (None, "0.02", 1 - share, utils.count_parameters(model[:9]), 0.5):
         assert not lesson.check_conv_share(wrong)
+    capsys.readouterr()
+    assert not lesson.check_conv_share(round(share, 2))                                     # 0.02: too rounded
+    assert "rounded too far" in capsys.readouterr().out
 
 
 def test_frozen_conv_checker():
@@ -307,6 +310,8 @@ def test_probe_rate_checker(capsys):
     assert "Now replace None" in capsys.readouterr().out
     assert not check(best, {lr: scores[lr] for lr in rates[:2]})                   # a rate left out
     assert "no accuracy for the rates 0.1" in capsys.readouterr().out
+    assert not check(best, {lr: 100 * score for lr, score in scores.items()})       # percentages, not fractions
+    assert "look like percentages" in capsys.readouterr().out
     # scored on the test pair, or trained at another budget: the scores are not the validation search's
     on_test = {lr: lesson.linear_probe(x, y, *test, lr=lr) for lr in rates}
     x20, y20 = data.take_per_class(*pool, 20, seed=0)

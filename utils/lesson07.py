@@ -50,6 +50,8 @@ def check_conv_share(answer, classes: int = 5) -> bool:
         hint = "That is the share of the dense layers; the question asks about the conv blocks."
     elif is_close(answer, conv, 0.001):
         hint = f"That is the number of conv-block parameters; divide it by the total, {total:,}."
+    elif is_close(answer, expected, 0.5, floor=0.0):
+        hint = "Close, but rounded too far: give the fraction to three significant digits."
     return report(is_close(answer, expected, 0.015, floor=0.0),
                   f"{conv:,} of {total:,} parameters, {expected:.1%}: the reusable, generic part of this "
                   "network is tiny; almost all the weights are in the first dense layer.", hint)
@@ -322,6 +324,8 @@ def check_probe_rate(answer, scores, pool: tuple, val: tuple, rates, per_class: 
                 f"with x, y = utils.take_per_class(*pool, {per_class}, seed=0).")
     elif missing:
         hint = f"`scores` has no accuracy for the rates {', '.join(f'{lr:g}' for lr in missing)}: try every rate in PROBE_RATES."
+    elif off and all(is_close(matched[lr], 100 * expected[lr], 0.01, floor=0.01) for lr in off):
+        hint = "Your scores look like percentages: record each accuracy as a fraction between 0 and 1."
     elif off:
         lr = off[0]
         hint = (f"At lr {lr:g} your score is {matched[lr]:.1%}, but a probe trained on "
