@@ -250,17 +250,22 @@ def _decision(answer) -> str | None:
     return next((name for name, forms in _DECISIONS.items() if words in forms), None)
 
 
-def check_finetune_decision(answer, frozen, finetuned, tie: float) -> bool:
+def check_finetune_decision(answer, frozen, finetuned, tie: float, val_size: int | None = None) -> bool:
     """Exercise 08.4: 'fine-tune' or 'keep frozen', decided by the project's rule on the students' own runs.
 
     `frozen` and `finetuned` hold one validation accuracy per seed (the same seeds); the rule adopts the change
     (fine-tuning) only if its mean beats the frozen backbone's by more than `tie`; a tie keeps the cheaper frozen one.
+    With `val_size` (the number of validation images), each score must be a whole number of them out of
+    `val_size`, as a real validation accuracy is: typed-in guesses such as 0.99 are turned away.
     """
     runs = [list(scores) if isinstance(scores, (list, tuple)) else None for scores in (frozen, finetuned)]
     usable = all(r and all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in r) for r in runs)
     if not usable or len(runs[0]) != len(runs[1]):
         return report(False, "", "First fill `finetuned` with one validation accuracy per seed (the 'val_acc' of "
                                  "train's result, a share between 0 and 1), for the same seeds as `frozen`.")
+    if val_size and any(abs(v * val_size - round(v * val_size)) > 1e-3 for v in runs[1]):
+        return report(False, "", f"These are not accuracies on the {val_size} validation images (each would be a whole "
+                                 f"number of images out of {val_size}): use the 'val_acc' of train's result for each run.")
     if runs[1] == runs[0]:
         return report(False, "", "`finetuned` holds the same numbers as `frozen`: those are the frozen backbone's runs. "
                                  "Train the pretrained CNN with every layer trainable (no frozen=) and use its scores.")
