@@ -268,8 +268,10 @@ def execute_with_probe(path: Path, probe: str, offset: int, cwd: Path | None = N
     notebook.cells.append(nbformat.v4.new_code_cell(probe))
     os.environ["DLB_SEED_OFFSET"] = str(offset)
     start = time.perf_counter()
-    nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(cwd or path.parent)}}).execute()
+    # Watched like every other run (this module's docstring): a plain NotebookClient hung here on 04's
+    # explorer cell, the kernel idle, on 2026-12-04 (two seed-range processes at once on 2 cores).
+    WatchedClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
+                  resources={"metadata": {"path": str(cwd or path.parent)}}).execute()
     wall = time.perf_counter() - start
     values = json.loads("".join(o.get("text", "") for o in notebook.cells[-1].outputs if o.get("name") == "stdout"))
     failed = {index: next(o["evalue"] for o in cell.outputs if o.get("output_type") == "error")

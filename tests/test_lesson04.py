@@ -76,6 +76,7 @@ def test_diagnosis_checker(capsys):
     right = {"A": "overfitting", "B": "underfitting", "C": "good fit"}
     assert lesson.check_diagnosis(right)
     assert lesson.check_diagnosis({"A": "Overfitting ", "B": "UNDERFITTING", "C": "good fit"})
+    assert lesson.check_diagnosis({"A": "Overfitting.", "B": "underfitting!", "C": "good fit (small gap)"})
     for a, b, c in (("overfit", "underfit", "good-fit"), ("over-fitting", "under_fitting", "good"),
                     ("overfitted", "under fit", "Good Fit"), ("Overfits", "underfitted", "well fit")):
         assert lesson.check_diagnosis({"A": a, "B": b, "C": c}), (a, b, c)
@@ -108,7 +109,9 @@ def test_choice_checker_accepts_either_validation_criterion(capsys):
                   ("early stopping", "Validation Accuracy"), ("early stopping", "accuracy"),
                   "dropout", ("dropout", "validation loss"), ("dropout", "val loss"), ("dropout", "loss"),
                   ("early stopping", "highest validation accuracy"), ("dropout", "lowest validation loss"),
-                  ("early stopping", "validation-accuracy")):
+                  ("early stopping", "validation-accuracy"), ("early stopping", "greatest validation accuracy"),
+                  ("early stopping", "the maximum validation accuracy"), ("dropout", "smallest validation loss"),
+                  ("dropout", "Minimum validation loss."), ("early stopping", "top val acc")):
         assert lesson.check_choice(right, RESULTS), right
     output = capsys.readouterr().out
     assert "✅" in output and "also a fair choice" in output

@@ -1,6 +1,7 @@
 """Lesson 04's exercise checkers and explorer, for notebooks/04_overfitting.ipynb."""
 
 import functools
+import re
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -107,11 +108,18 @@ _DIAGNOSIS_WORDS = {
 }
 
 
+def _words(text: str) -> str:
+    """Return `text` in lower case, hyphens and underscores as spaces, one space between words, without
+    punctuation at either end or a note in brackets ('Overfitting.', 'good fit (I think)')."""
+    text = re.sub(r"\(.*?\)", " ", text.lower().replace("-", " ").replace("_", " "))
+    return " ".join(text.split()).strip(" .,;:!?'\"")
+
+
 def normalise_diagnosis(word) -> str | None:
     """Return 'overfitting', 'underfitting' or 'good fit' for a student's word for it, or None if not one."""
     if not isinstance(word, str):
         return None
-    text = " ".join(word.strip().lower().replace("-", " ").replace("_", " ").split())
+    text = _words(word)
     return next((label for label, words in _DIAGNOSIS_WORDS.items() if text in words), None)
 
 
@@ -153,10 +161,11 @@ def _criterion(word) -> str | None:
     """Return 'validation accuracy', 'validation loss', 'test' or None for a student's criterion."""
     if not isinstance(word, str):
         return None
-    text = " ".join(word.strip().lower().replace("_", " ").replace("-", " ").split())
-    for extreme in ("highest ", "lowest ", "best ", "max ", "min "):    # "highest validation accuracy" is fine
+    text = _words(word).removeprefix("the ")
+    for extreme in ("highest ", "lowest ", "best ", "max ", "min ", "maximum ", "minimum ", "smallest ",
+                    "largest ", "greatest ", "top ", "biggest ", "lower ", "higher "):   # "highest validation accuracy" is fine
         text = text.removeprefix(extreme)
-    if "test" in text:
+    if re.search(r"\btest\b", text):                # the word, not 'test' inside 'greatest'
         return "test"
     return next((name for name, words in _CRITERION_WORDS.items() if text in words), None)
 
