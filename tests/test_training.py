@@ -189,6 +189,9 @@ def test_fit_lr_for_rejects_what_is_not_a_part_with_a_rate():
         utils.fit(model, loader, epochs=1, progress=False, lr_for=0)
     with pytest.raises(ValueError, match="learning rate must be a positive number"):
         utils.fit(model, loader, epochs=1, progress=False, lr_for={model[:9]: 0})
+    model[:9].requires_grad_(False)                                 # left frozen by an earlier run
+    with pytest.raises(ValueError, match="has no trainable parameters"):
+        utils.fit(model, loader, epochs=1, progress=False, lr_for={model[:9]: 1e-4})
 
 
 def test_fit_frozen_rejects_a_module_that_is_not_part_of_the_model():

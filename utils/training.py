@@ -79,10 +79,14 @@ def param_groups(model: nn.Module, trainable: list, lr_for: dict | None) -> list
         if not is_part_of(part, model):
             raise ValueError("Each key of lr_for must be a part of the model being trained, e.g. {model[0]: 1e-4}; "
                              f"got {type(part).__name__}.")
+        if not any(p.requires_grad for p in part.parameters()):
+            raise ValueError("A part in lr_for has no trainable parameters (requires_grad is off: frozen=, or "
+                             "requires_grad_(False), left it frozen), so its rate would change nothing. Train a "
+                             "fresh model, or leave that part out of lr_for.")
         params = [p for p in part.parameters() if p.requires_grad and id(p) not in taken]
         taken.update(id(p) for p in params)
         part_lr = check_learning_rate(part_lr)
-        if params:                                   # a frozen part has nothing left to train
+        if params:                                   # empty when an earlier part of lr_for already holds them all
             groups.append({"params": params, "lr": part_lr})
     rest = [p for p in trainable if id(p) not in taken]
     return [{"params": rest}] + groups if rest else groups
