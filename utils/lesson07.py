@@ -51,7 +51,7 @@ def check_conv_share(answer, classes: int = 5) -> bool:
     elif is_close(answer, conv, 0.001):
         hint = f"That is the number of conv-block parameters; divide it by the total, {total:,}."
     elif is_close(answer, expected, 0.5, floor=0.0):
-        hint = "Close, but rounded too far: give the fraction to three significant digits."
+        hint = "Close, but rounded too far: keep at least two significant digits."
     return report(is_close(answer, expected, 0.015, floor=0.0),
                   f"{conv:,} of {total:,} parameters, {expected:.1%}: the reusable, generic part of this "
                   "network is tiny; almost all the weights are in the first dense layer.", hint)
