@@ -191,6 +191,7 @@ def test_finetune_decision_checker_follows_the_rule(capsys):
     assert lesson.check_finetune_decision("Frozen", frozen, [0.80, 0.85, 0.82], tie)       # a loss: keep frozen
     assert lesson.check_finetune_decision("fine-tune", frozen, [0.95, 0.94, 0.95], tie)    # +4.7 points
     assert lesson.check_finetune_decision("fine tuning", frozen, [0.95, 0.94, 0.95], tie)
+    assert lesson.check_finetune_decision("Fine-tune.", frozen, [0.95, 0.94, 0.95], tie)
     assert lesson.check_finetune_decision("keep frozen", frozen, [0.92, 0.93, 0.92], tie)  # +2.3 < tie
     assert not lesson.check_finetune_decision("fine-tune", frozen, [0.92, 0.93, 0.92], tie)
     assert "a tie (or a loss) goes to the cheaper option" in capsys.readouterr().out.splitlines()[-1]

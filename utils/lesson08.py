@@ -246,7 +246,7 @@ _DECISIONS = {"fine-tune": {"fine-tune", "fine tune", "finetune", "fine-tuning",
 
 def _decision(answer) -> str | None:
     """Return 'fine-tune' or 'keep frozen' for an answer that names one of them, else None."""
-    words = str(answer).strip().lower().replace("_", " ") if isinstance(answer, str) else None
+    words = str(answer).strip().lower().replace("_", " ").strip(" .!") if isinstance(answer, str) else None
     return next((name for name, forms in _DECISIONS.items() if words in forms), None)
 
 
