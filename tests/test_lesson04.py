@@ -77,6 +77,7 @@ def test_diagnosis_checker(capsys):
     assert lesson.check_diagnosis(right)
     assert lesson.check_diagnosis({"A": "Overfitting ", "B": "UNDERFITTING", "C": "good fit"})
     assert lesson.check_diagnosis({"A": "Overfitting.", "B": "underfitting!", "C": "good fit (small gap)"})
+    assert lesson.check_diagnosis({"A": "memorising", "B": "high bias", "C": "good"})
     for a, b, c in (("overfit", "underfit", "good-fit"), ("over-fitting", "under_fitting", "good"),
                     ("overfitted", "under fit", "Good Fit"), ("Overfits", "underfitted", "well fit")):
         assert lesson.check_diagnosis({"A": a, "B": b, "C": c}), (a, b, c)

@@ -100,9 +100,10 @@ def diagnose(train_acc: float, val_acc: float) -> str:
 
 
 _DIAGNOSIS_WORDS = {
-    "overfitting": ("overfitting", "overfit", "overfitted", "overfits", "over fitting", "over fit", "over fitted"),
+    "overfitting": ("overfitting", "overfit", "overfitted", "overfits", "over fitting", "over fit", "over fitted",
+                    "memorising", "memorizing", "memorised", "memorized", "high variance"),
     "underfitting": ("underfitting", "underfit", "underfitted", "underfits", "under fitting", "under fit",
-                     "under fitted"),
+                     "under fitted", "high bias"),
     "good fit": ("good fit", "goodfit", "good", "good fitting", "well fit", "well fitted", "fits well",
                  "just right"),
 }
