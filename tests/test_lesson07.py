@@ -310,6 +310,8 @@ def test_probe_rate_checker(capsys):
     assert "Now replace None" in capsys.readouterr().out
     assert not check(best, {lr: scores[lr] for lr in rates[:2]})                   # a rate left out
     assert "no accuracy for the rates 0.1" in capsys.readouterr().out
+    assert check(best, {lr: torch.tensor(score) for lr, score in scores.items()})   # 0-d tensors are numbers too
+    capsys.readouterr()
     assert not check(best, {lr: 100 * score for lr, score in scores.items()})       # percentages, not fractions
     assert "look like percentages" in capsys.readouterr().out
     # scored on the test pair, or trained at another budget: the scores are not the validation search's

@@ -51,7 +51,7 @@ def check_conv_share(answer, classes: int = 5) -> bool:
     elif is_close(answer, conv, 0.001):
         hint = f"That is the number of conv-block parameters; divide it by the total, {total:,}."
     elif is_close(answer, expected, 0.5, floor=0.0):
-        hint = "Close, but rounded too far: keep at least two significant digits."
+        hint = "Close, but rounded too far: give three significant digits."
     return report(is_close(answer, expected, 0.015, floor=0.0),
                   f"{conv:,} of {total:,} parameters, {expected:.1%}: the reusable, generic part of this "
                   "network is tiny; almost all the weights are in the first dense layer.", hint)
@@ -315,6 +315,8 @@ def check_probe_rate(answer, scores, pool: tuple, val: tuple, rates, per_class: 
     best = max(expected.values())
     given = scores if isinstance(scores, dict) else {}
     matched = {lr: next((v for k, v in given.items() if is_close(k, lr, 1e-6, floor=0.0)), None) for lr in rates}
+    matched = {lr: float(v) if hasattr(v, "__float__") and not isinstance(v, bool) and getattr(v, "ndim", 0) == 0
+               else v for lr, v in matched.items()}             # a 0-d tensor or a numpy float counts as a number
     missing = [lr for lr, v in matched.items() if not isinstance(v, (int, float)) or isinstance(v, bool)]
     off = [lr for lr in rates if lr not in missing and abs(matched[lr] - expected[lr]) > 0.01]
     tried = [] if isinstance(answer, bool) else [lr for lr in rates if is_close(answer, lr, 1e-6, floor=0.0)]
