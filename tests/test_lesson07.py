@@ -144,6 +144,12 @@ def test_conv_share_checker(capsys):
     capsys.readouterr()
     assert not lesson.check_conv_share(round(share, 2))                                     # 0.02: too rounded
     assert "rounded too far" in capsys.readouterr().out
+    conv = utils.count_parameters(model[:9])
+    assert not lesson.check_conv_share(round(conv / (utils.count_parameters(model) - conv), 4))   # over the dense count
+    out = capsys.readouterr().out
+    assert "whole model's count" in out and "rounded too far" not in out
+    assert not lesson.check_conv_share(0.05)                                                # not a rounding of 0.0237
+    assert "rounded too far" not in capsys.readouterr().out
 
 
 def test_frozen_conv_checker():

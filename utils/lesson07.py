@@ -50,7 +50,10 @@ def check_conv_share(answer, classes: int = 5) -> bool:
         hint = "That is the share of the dense layers; the question asks about the conv blocks."
     elif is_close(answer, conv, 0.001):
         hint = f"That is the number of conv-block parameters; divide it by the total, {total:,}."
-    elif is_close(answer, expected, 0.5, floor=0.0):
+    elif is_close(answer, conv / (total - conv), 0.005, floor=0.0):
+        hint = ("That divides the conv blocks' count by the dense layers' count; divide it by the whole "
+                f"model's count, {total:,}.")
+    elif is_close(answer, expected, 0.3, floor=0.0):   # 0.02 or 0.03 for 0.0237: a rounding, not a mistake
         hint = "Close, but rounded too far: give three significant digits."
     return report(is_close(answer, expected, 0.015, floor=0.0),
                   f"{conv:,} of {total:,} parameters, {expected:.1%}: the reusable, generic part of this "
