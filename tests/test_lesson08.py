@@ -211,3 +211,37 @@ def test_finetune_decision_checker_explains_bad_input(capsys):
     assert not lesson.check_finetune_decision("fine-tune", frozen, [0.99, 0.99, 0.99], 0.028, val_size=250)
     assert "not accuracies on the 250 validation images" in capsys.readouterr().out
     assert lesson.check_finetune_decision("fine-tune", frozen, [0.996, 0.992, 0.996], 0.028, val_size=250)
+
+
+def test_own_photos_snippet_runs_offline_on_a_small_image_folder(tmp_path, monkeypatch, capsys):
+    """Section 9's code for a student's own photos, taken from the notebook and run as printed."""
+    import json
+    import random
+    from pathlib import Path
+
+    from PIL import Image, ImageOps
+
+    root = Path(__file__).resolve().parents[1]
+    cells = json.loads((root / "notebooks" / "08_putting_it_together.ipynb").read_text())["cells"]
+    text = next("".join(c["source"]) for c in cells if "**Your own photos.**" in "".join(c["source"]))
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "download" not in code and "resnet" not in code.lower()            # the offline model, not ResNet
+    rng = random.Random(0)
+    for name in ("cat", "coffee"):                                            # two classes, from shipped photos
+        photo = Image.open(root / "data" / "photos" / f"{name}.jpg").convert("RGB")
+        for part, count in (("train", 4), ("val", 2), ("test", 2)):
+            folder = tmp_path / "photos" / part / name
+            folder.mkdir(parents=True)
+            for k in range(count):
+                w, h = photo.size
+                box = (rng.randint(0, w // 8), rng.randint(0, h // 8), w - rng.randint(0, w // 8), h - rng.randint(0, h // 8))
+                crop = photo.crop(box)
+                (ImageOps.mirror(crop) if k % 2 else crop).save(folder / f"{k}.jpg")
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(compile(code, "section 9 snippet", "exec"), namespace)                # imports all it needs
+    out = capsys.readouterr().out
+    assert "test accuracy:" in out
+    assert namespace["model"]._fc.out_features == 2
+    assert all(not p.requires_grad for p in namespace["backbone"].parameters())   # the backbone stayed frozen
+    assert float(out.rsplit("test accuracy:", 1)[1].split()[0]) >= 0.75       # a cat from a cup, on crops of the same photos

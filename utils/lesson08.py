@@ -179,8 +179,8 @@ SYMPTOMS = {
          "falling at the same slow pace",
     "b": "training accuracy near 100%, validation accuracy 20 points lower",
     "c": "the loss grows for a few steps, then becomes nan",
-    "d": "the training loss jitters from batch to batch around 1.6 and shows no trend at all, and every weight "
-         "of the last layer, printed before and after an epoch (of Adam), has exactly the same value",
+    "d": "the training loss jitters from batch to batch around 1.6 and shows no trend at all, and every parameter "
+         "of the model, biases included, printed before and after an epoch (of Adam), has exactly the same value",
 }
 REMEDIES = {"raise rate": "raise the learning rate",
             "lower rate": "lower the learning rate",
@@ -200,8 +200,9 @@ def check_first_knob(answer) -> bool:
                  "b": "(b): a large train-validation gap is overfitting (lesson 04).",
                  "c": "(c): a loss that grows and then blows up to nan means the steps are too large (lesson 03's "
                       "'too high').",
-                 "d": "(d): a last layer whose weights all stay exactly the same means no update reached it (with "
-                      "Adam, any rate you would actually use, 1e-6 or more, would change them a little); the jitter around log 5 = 1.61, "
+                 "d": "(d): a model whose parameters all stay exactly the same, biases included, means no update reached "
+                      "them (with Adam, a non-zero gradient changes a parameter at any rate you would use, 1e-6 or "
+                      "more; and even with every ReLU dead the last layer's bias still gets one); the jitter around log 5 = 1.61, "
                       "a guess among 5 classes, comes from the different images in each batch. No learning rate "
                       "fixes that; look for a missing optimizer.step() or a model whose parameters are all frozen."}
         hint = " ".join(hints[letter] for letter in wrong)
