@@ -112,7 +112,9 @@ def test_choice_checker_accepts_either_validation_criterion(capsys):
                   ("early stopping", "highest validation accuracy"), ("dropout", "lowest validation loss"),
                   ("early stopping", "validation-accuracy"), ("early stopping", "greatest validation accuracy"),
                   ("early stopping", "the maximum validation accuracy"), ("dropout", "smallest validation loss"),
-                  ("dropout", "Minimum validation loss."), ("early stopping", "top val acc")):
+                  ("dropout", "Minimum validation loss."), ("early stopping", "top val acc"),
+                  ("early stopping", "accuracy on the validation set"), ("dropout", "validation-set loss"),
+                  ("early stopping", "val. acc"), ("dropout", "cross-entropy")):
         assert lesson.check_choice(right, RESULTS), right
     output = capsys.readouterr().out
     assert "✅" in output and "also a fair choice" in output
@@ -121,7 +123,9 @@ def test_choice_checker_accepts_either_validation_criterion(capsys):
 def test_choice_checker_rejects_wrong_choices(capsys):
     for wrong in (None, "baseline", "Early stopping", ["early stopping"], 0.76, ("baseline", "validation loss"),
                   ("early stopping", "validation loss"), ("dropout", "validation accuracy"),
-                  ("dropout", "test accuracy"), ("early stopping", "gut feeling"), ("early stopping", None)):
+                  ("dropout", "test accuracy"), ("early stopping", "gut feeling"), ("early stopping", None),
+                  ("early stopping", "training accuracy"), ("dropout", "train loss"),
+                  ("dropout", "accuracy and loss")):
         assert not lesson.check_choice(wrong, RESULTS), wrong
     assert "❌" in capsys.readouterr().out
 

@@ -168,7 +168,17 @@ def _criterion(word) -> str | None:
         text = text.removeprefix(extreme)
     if re.search(r"\btest\b", text):                # the word, not 'test' inside 'greatest'
         return "test"
-    return next((name for name, words in _CRITERION_WORDS.items() if text in words), None)
+    if text in _CRITERION_WORDS["validation accuracy"] or text in _CRITERION_WORDS["validation loss"]:
+        return next(name for name, words in _CRITERION_WORDS.items() if text in words)
+    if re.search(r"\btrain", text):               # training accuracy or loss is not a criterion for choosing
+        return None
+    accuracy = re.search(r"\bacc(uracy)?\b", text)    # other phrasings: 'accuracy on the validation set', 'val. acc'
+    loss = re.search(r"\bloss\b|\bcross ?entropy\b", text)
+    if accuracy and not loss:
+        return "validation accuracy"
+    if loss and not accuracy:
+        return "validation loss"
+    return None
 
 
 def best_by(results: dict, criterion: str) -> list[str]:
