@@ -180,7 +180,8 @@ SYMPTOMS = {
     "b": "training accuracy near 100%, validation accuracy 20 points lower",
     "c": "the loss grows for a few steps, then becomes nan",
     "d": "the training loss jitters from batch to batch around 1.6 and shows no trend at all, and every parameter "
-         "of the model, biases included, printed before and after an epoch (of Adam), has exactly the same value",
+         "of the model, biases included, compared with torch.equal before and after an epoch (of Adam), is exactly "
+         "the same",
 }
 REMEDIES = {"raise rate": "raise the learning rate",
             "lower rate": "lower the learning rate",
@@ -201,8 +202,8 @@ def check_first_knob(answer) -> bool:
                  "c": "(c): a loss that grows and then blows up to nan means the steps are too large (lesson 03's "
                       "'too high').",
                  "d": "(d): a model whose parameters all stay exactly the same, biases included, means no update reached "
-                      "them (with Adam, a non-zero gradient changes a parameter at any rate you would use, 1e-6 or "
-                      "more; and even with every ReLU dead the last layer's bias still gets one); the jitter around log 5 = 1.61, "
+                      "them (even with every ReLU dead, the last layer's bias still gets a gradient, so no learning "
+                      "rate explains it); the jitter around log 5 = 1.61, "
                       "a guess among 5 classes, comes from the different images in each batch. No learning rate "
                       "fixes that; look for a missing optimizer.step() or a model whose parameters are all frozen."}
         hint = " ".join(hints[letter] for letter in wrong)
