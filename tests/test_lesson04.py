@@ -106,9 +106,9 @@ RESULTS = {"baseline": {"val_acc": 0.75, "val_loss": 1.10, "test_acc": 0.754},
 
 
 def test_choice_checker_accepts_either_validation_criterion(capsys):
-    for right in ("early stopping", ("early stopping", "validation accuracy"), ["early stopping", "val_acc"],
+    for right in (("early stopping", "validation accuracy"), ["early stopping", "val_acc"],
                   ("early stopping", "Validation Accuracy"), ("early stopping", "accuracy"),
-                  "dropout", ("dropout", "validation loss"), ("dropout", "val loss"), ("dropout", "loss"),
+                  ("dropout", "validation loss"), ("dropout", "val loss"), ("dropout", "loss"),
                   ("early stopping", "highest validation accuracy"), ("dropout", "lowest validation loss"),
                   ("early stopping", "validation-accuracy"), ("early stopping", "greatest validation accuracy"),
                   ("early stopping", "the maximum validation accuracy"), ("dropout", "smallest validation loss"),
@@ -121,7 +121,7 @@ def test_choice_checker_accepts_either_validation_criterion(capsys):
 
 
 def test_choice_checker_rejects_wrong_choices(capsys):
-    for wrong in (None, "baseline", "Early stopping", ["early stopping"], 0.76, ("baseline", "validation loss"),
+    for wrong in (None, "baseline", "Early stopping", "early stopping", "dropout", ["early stopping"], 0.76, ("baseline", "validation loss"),
                   ("early stopping", "validation loss"), ("dropout", "validation accuracy"),
                   ("dropout", "test accuracy"), ("early stopping", "gut feeling"), ("early stopping", None),
                   ("early stopping", "training accuracy"), ("dropout", "train loss"),
@@ -134,7 +134,8 @@ def test_choice_checker_rejects_wrong_choices(capsys):
     (("dropout", "test accuracy"), "second validation set"),
     (("early stopping", "gut feeling"), "not a criterion"),
     (("baseline", "validation accuracy"), "'early stopping' by validation accuracy"),
-    ("baseline", "'dropout' by validation loss"),
+    ("baseline", "Name your criterion too"),
+    ("early stopping", "Name your criterion too"),
     (None, "(name, criterion)"),
 ])
 def test_choice_checker_hints(capsys, wrong, words):

@@ -192,7 +192,7 @@ def check_choice(answer, results: dict) -> bool:
     """Exercise 04.3: (row name, criterion): the row that is best by the criterion the student names.
 
     The criterion is 'validation accuracy' (highest) or 'validation loss' (lowest): the lesson uses both.
-    A bare name is accepted when it is best by either. A choice by test accuracy is never right.
+    A bare name is turned away: naming the criterion is the point. A choice by test accuracy is never right.
     """
     if not results:
         raise ValueError("check_choice needs the results table: a dict {name: {'val_acc': ..., 'val_loss': ...}}.")
@@ -207,7 +207,14 @@ def check_choice(answer, results: dict) -> bool:
                       "'validation accuracy' or 'validation loss', e.g. (\"baseline\", \"validation accuracy\").")
     if criterion == "test":
         return report(False, "", peeking)
-    if paired and criterion is None:
+    if not paired:                                  # the criterion is the exercise's point: a bare name is not enough
+        test_best = all("test_acc" in row for row in results.values()) and \
+            name == max(results, key=lambda row: results[row]["test_acc"])
+        if test_best and not any(name in winners[c] for c in CRITERIA):
+            return report(False, "", "That row has the best *test* accuracy. " + peeking)
+        return report(False, "", f"Name your criterion too: ({name!r}, 'validation accuracy') or ({name!r}, "
+                      "'validation loss'). A row is only the best by some criterion, fixed before looking.")
+    if criterion is None:
         return report(False, "", f"{answer[1]!r} is not a criterion this lesson uses: name "
                       "'validation accuracy' or 'validation loss'.")
     fitting = [c for c in CRITERIA if name in winners[c] and criterion in (None, c)]
