@@ -131,7 +131,13 @@ def test_conv_share_checker(capsys):
     model = utils.make_cnn(classes=5)
     share = utils.count_parameters(model[:9]) / utils.count_parameters(model)
     assert lesson.check_conv_share(share)
-    assert lesson.check_conv_share(round(share, 3))
+    assert lesson.check_conv_share(round(share, 4))                                         # 0.0237, as asked
+    assert not lesson.check_conv_share(round(share, 3))                                     # 0.024: two digits
+    assert not lesson.check_conv_share(0.0236) and not lesson.check_conv_share(0.0238)
+    bn_biases = sum(model[i].bias.numel() for i in (1, 5))
+    capsys.readouterr()
+    assert not lesson.check_conv_share((utils.count_parameters(model[:9]) - bn_biases) / utils.count_parameters(model))
+    assert "leaves out some biases" in capsys.readouterr().out
     capsys.readouterr()
     conv_without_bn = sum(p.numel() for layer in (model[0], model[4]) for p in layer.parameters())
     assert not lesson.check_conv_share(conv_without_bn / utils.count_parameters(model))   # forgot batch norm

@@ -39,6 +39,7 @@ def check_conv_share(answer, classes: int = 5) -> bool:
     conv_only = sum(p.numel() for layer in model[:cut] if isinstance(layer, nn.Conv2d) for p in layer.parameters())
     total = sum(p.numel() for p in model.parameters())
     expected = conv / total
+    biases = [sum(layer.bias.numel() for layer in model[:cut] if isinstance(layer, kind)) for kind in (nn.Conv2d, nn.BatchNorm2d)]
     hint = (f"Count the parameters of the layers before nn.Flatten(), e.g. utils.count_parameters(model[:{cut}]), "
             "and divide by utils.count_parameters(model).")
     if is_close(answer, 100 * expected, 0.05):
@@ -50,12 +51,14 @@ def check_conv_share(answer, classes: int = 5) -> bool:
         hint = "That is the share of the dense layers; the question asks about the conv blocks."
     elif is_close(answer, conv, 0.001):
         hint = f"That is the number of conv-block parameters; divide it by the total, {total:,}."
+    elif any(is_close(answer, (conv - left_out) / total, 1e-4) for left_out in biases if left_out):
+        hint = f"That leaves out some biases (of the conv or batch-norm layers): count every parameter of model[:{cut}]."
     elif is_close(answer, conv / (total - conv), 0.005, floor=0.0):
         hint = ("That divides the conv blocks' count by the dense layers' count; divide it by the whole "
                 f"model's count, {total:,}.")
     elif is_close(answer, expected, 0.3, floor=0.0):   # 0.02 or 0.03 for 0.0237: a rounding, not a mistake
         hint = "Close, but rounded too far: give three significant digits."
-    return report(is_close(answer, expected, 0.015, floor=0.0),
+    return report(is_close(answer, expected, 6e-5),      # three significant digits: 0.0237, not 0.0236 or 0.0238
                   f"{conv:,} of {total:,} parameters, {expected:.1%}: the reusable, generic part of this "
                   "network is tiny; almost all the weights are in the first dense layer.", hint)
 
