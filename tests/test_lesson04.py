@@ -114,7 +114,8 @@ def test_choice_checker_accepts_either_validation_criterion(capsys):
                   ("early stopping", "the maximum validation accuracy"), ("dropout", "smallest validation loss"),
                   ("dropout", "Minimum validation loss."), ("early stopping", "top val acc"),
                   ("early stopping", "accuracy on the validation set"), ("dropout", "validation-set loss"),
-                  ("early stopping", "val. acc"), ("dropout", "cross-entropy")):
+                  ("early stopping", "val. acc"), ("dropout", "cross-entropy"),
+                  ("early stopping", "lowest validation error"), ("early stopping", "validation accuracy, not test")):
         assert lesson.check_choice(right, RESULTS), right
     output = capsys.readouterr().out
     assert "✅" in output and "also a fair choice" in output
@@ -123,6 +124,7 @@ def test_choice_checker_accepts_either_validation_criterion(capsys):
 def test_choice_checker_rejects_wrong_choices(capsys):
     for wrong in (None, "baseline", "Early stopping", "early stopping", "dropout", ["early stopping"], 0.76, ("baseline", "validation loss"),
                   ("early stopping", "validation loss"), ("dropout", "validation accuracy"),
+                  ("early stopping", "highest validation error"), ("early stopping", "training error"),
                   ("dropout", "test accuracy"), ("early stopping", "gut feeling"), ("early stopping", None),
                   ("early stopping", "training accuracy"), ("dropout", "train loss"),
                   ("dropout", "accuracy and loss")):

@@ -156,6 +156,13 @@ def test_conv_share_checker(capsys):
     assert "whole model's count" in out and "rounded too far" not in out
     assert not lesson.check_conv_share(0.05)                                                # not a rounding of 0.0237
     assert "rounded too far" not in capsys.readouterr().out
+    for cut_off in (0.0236, 0.0238):                                                        # three digits, not the right ones
+        assert not lesson.check_conv_share(cut_off)
+        out = capsys.readouterr().out
+        assert "don't cut off" in out and "rounded too far" not in out
+    ten = utils.make_cnn()                                                                  # the default: 10 classes
+    assert not lesson.check_conv_share(utils.count_parameters(ten[:9]) / utils.count_parameters(ten))   # 0.02365
+    assert "default of 10 classes" in capsys.readouterr().out
 
 
 def test_frozen_conv_checker():
@@ -198,6 +205,14 @@ def test_new_head_checker(checkpoint, capsys):
     assert "instead of adding one" in capsys.readouterr().out
     pretrained[-1].out_features = 3                                  # renames the layer, keeps its 5 x 128 weights
     assert not lesson.check_new_head(pretrained, checkpoint)
+    copied = utils.make_cnn(classes=5)                               # parameters copied one by one, buffers left behind
+    with torch.no_grad():
+        for own, learned in zip(copied.parameters(), pretrained.parameters()):
+            own.copy_(learned)
+    copied[-1] = nn.Linear(128, 3)
+    capsys.readouterr()
+    assert not lesson.check_new_head(copied, checkpoint)
+    assert "running statistics" in capsys.readouterr().out
     with pytest.raises(ValueError, match="dict utils.load_checkpoint returned"):
         lesson.check_new_head(model, None)
 

@@ -163,11 +163,16 @@ def _criterion(word) -> str | None:
     if not isinstance(word, str):
         return None
     text = _words(word).removeprefix("the ")
+    most = False                                    # 'highest ...': wrong for an error rate
     for extreme in ("highest ", "lowest ", "best ", "max ", "min ", "maximum ", "minimum ", "smallest ",
                     "largest ", "greatest ", "top ", "biggest ", "lower ", "higher "):   # "highest validation accuracy" is fine
+        most = most or (text.startswith(extreme) and extreme in ("highest ", "max ", "maximum ", "largest ",
+                                                                 "greatest ", "top ", "biggest ", "higher "))
         text = text.removeprefix(extreme)
-    if re.search(r"\btest\b", text):                # the word, not 'test' inside 'greatest'
-        return "test"
+    if re.search(r"\btest\b", text) and not re.search(r"\bval(idation)?\b", text):   # 'test' alone, not
+        return "test"                               # inside 'greatest', nor in 'validation accuracy, not test'
+    if re.search(r"\berror\b", text) and not re.search(r"\bacc(uracy)?\b|\bloss\b|\btrain", text):
+        return None if most else "validation accuracy"   # the lowest error rate is the highest accuracy
     if text in _CRITERION_WORDS["validation accuracy"] or text in _CRITERION_WORDS["validation loss"]:
         return next(name for name, words in _CRITERION_WORDS.items() if text in words)
     if re.search(r"\btrain", text):               # training accuracy or loss is not a criterion for choosing

@@ -31,6 +31,11 @@ def _conv_cut(model) -> int | None:
     return next((i + 1 for i, layer in enumerate(model) if isinstance(layer, torch.nn.Flatten)), None)
 
 
+def _conv_share(model) -> float:
+    """The fraction of a make_cnn model's parameters that sit before its nn.Flatten()."""
+    return sum(p.numel() for p in model[:_conv_cut(model)].parameters()) / sum(p.numel() for p in model.parameters())
+
+
 def check_conv_share(answer, classes: int = 5) -> bool:
     """Exercise 07.1: the fraction of utils.make_cnn(classes=classes)'s parameters that sit in its conv blocks."""
     model = make_cnn(classes=classes)
@@ -56,8 +61,13 @@ def check_conv_share(answer, classes: int = 5) -> bool:
     elif is_close(answer, conv / (total - conv), 0.005, floor=0.0):
         hint = ("That divides the conv blocks' count by the dense layers' count; divide it by the whole "
                 f"model's count, {total:,}.")
-    elif is_close(answer, expected, 0.3, floor=0.0):   # 0.02 or 0.03 for 0.0237: a rounding, not a mistake
-        hint = "Close, but rounded too far: give three significant digits."
+    elif classes != 10 and is_close(answer, _conv_share(make_cnn(classes=10)), 1e-5):   # unrounded only
+        hint = (f"That is the share for utils.make_cnn()'s default of 10 classes; the exercise's network has "
+                f"{classes}: build utils.make_cnn(classes={classes}).")
+    elif is_close(answer, expected, 0.3, floor=0.0) and float(f"{float(answer):.2g}") == float(answer):
+        hint = "Close, but rounded too far: give three significant digits."   # 0.02 or 0.024 for 0.0237
+    elif is_close(answer, expected, 0.3, floor=0.0):
+        hint = "Close: round (don't cut off) to three significant digits, or give the value Python computes."
     return report(is_close(answer, expected, 6e-5),      # three significant digits: 0.0237, not 0.0236 or 0.0238
                   f"{conv:,} of {total:,} parameters, {expected:.1%}: the reusable, generic part of this "
                   "network is tiny; almost all the weights are in the first dense layer.", hint)
@@ -90,8 +100,8 @@ def check_frozen_conv(model) -> bool:
 def check_new_head(model, checkpoint: dict, classes: int = 3) -> bool:
     """Exercise 07.3: the pretrained model with only its last layer replaced, now for `classes` classes.
 
-    Compares the parameters of every layer but the last with the checkpoint's, in order (not batch norm's
-    running statistics, which a forward pass in training mode changes), and the kinds of those layers
+    Compares the parameters of every layer but the last with the checkpoint's, in order (batch norm's
+    running statistics only for being left at their start: a forward pass in training mode changes them), and the kinds of those layers
     (ReLU and pooling included) with utils.make_cnn's, so a model nested as
     nn.Sequential(model[:-1], new_layer) counts too; then judges the new last layer on its own (with or
     without a bias, whatever its starting weights).
@@ -139,6 +149,14 @@ def check_new_head(model, checkpoint: dict, classes: int = 3) -> bool:
         hint = ("The new last layer is right, but the earlier layers lost their pretrained weights: load the "
                 "checkpoint into the model before replacing its last layer.")
     right = kept and same_kinds and tuple(last.weight.shape) == (classes, old_last_in)
+    stats = [name for name in weights if "running_mean" in name]
+    own_stats = [buffer.detach().cpu() for name, buffer in model.named_buffers() if "running_mean" in name]
+    if right and len(own_stats) == len(stats) and all(torch.equal(b, torch.zeros_like(b)) for b in own_stats) \
+            and not all(torch.equal(weights[name].cpu(), torch.zeros_like(weights[name].cpu())) for name in stats):
+        right = False                               # weights copied, batch norm's learned statistics left at their start
+        hint = ("The weights are the pretrained ones, but batch norm's running statistics are still at their "
+                "starting values: they are part of what the backbone learned. Load the whole checkpoint with "
+                "model.load_state_dict(...), buffers included.")
     return report(right,
                   f"Every layer but the last keeps what it learned, and a new last layer maps the "
                   f"{last.in_features} features to {classes} classes: ready to train on the new task.",
