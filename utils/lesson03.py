@@ -23,7 +23,7 @@ def check_stable_rate(answer, curvatures=(1.0, 25.0)) -> bool:
                 f"direction y (curvature {steep:g}) breaks first.")
     elif is_close(answer, 1 / steep, 0.01, floor=0):
         hint = (f"At 1/{steep:g} one step lands exactly on the bottom along y: the fastest rate for y, "
-                "not the limit. Above it the path zig-zags, and it still converges for a while.")
+                "not the limit. Above it the path zig-zags, and still converges, up to twice that rate.")
     return report(is_close(answer, expected, 0.01, floor=0),
                   f"lr = 2 / {steep:g} = {expected:g}: there the factor (1 - lr * {steep:g}) is -1, so y "
                   "flips sign without shrinking; any larger and it grows. The steepest direction sets the limit.",
