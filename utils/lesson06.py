@@ -22,11 +22,11 @@ DIGIT_CHANGES = {
     "f": "mirror top to bottom",
     "g": "zoom in by 10%",
 }
-# The changes that fail one of lesson 06's two questions ("does it keep the label?", "does it stay close to
-# the images the model will meet?"): which question, and why. The other changes pass both.
+# The changes that fail one of lesson 06's two questions ("does it keep the label?", "would it occur in the
+# images the model will meet once it is used?"): which question, and why. The other changes pass both.
 _FAILS = {
-    "a": ("second", "nobody writes mirrored digits, so it is far from any digit the model will meet (whether "
-                    "a mirrored 2 still counts as a 2 can be argued; either way it is far from real ones)"),
+    "a": ("second", "nobody writes mirrored digits, so a model that reads handwriting will never meet one "
+                    "(whether a mirrored 2 still counts as a 2 can be argued; either way none occur)"),
     "b": ("first", "a 6 turned by 180 degrees is a 9, and a 9 a 6"),
     "f": ("second", "mirrored top to bottom, a 7 becomes a backwards L and a 6 a backwards 9, shapes nobody "
                     "writes"),
@@ -50,22 +50,23 @@ def check_safe_augmentations(answer) -> bool:
         question, reason = _FAILS[failing[0]]
         return report(False, "", f"'{failing[0]}' ({DIGIT_CHANGES[failing[0]]}) fails the {question} question: "
                                  f"{reason}.")
-    borderline = {"c", "g"}                          # close to real digits or not? section 2 calls them borderline
+    borderline = {"c", "g"}                          # occur or not depends on the use: section 2
     missing = expected - borderline - chosen
     if missing:
         return report(False, "", _missing_hint(missing))
-    verdict = ("Small rotations and brightness changes keep a digit's label and stay close to digits people write. "
+    verdict = ("Small rotations and brightness changes keep a digit's label and occur among digits people write. "
                "A 180-degree turn fails the first question (a 6 becomes a 9); mirroring, either way, fails the "
                "second (shapes nobody writes).")
     left_out = sorted(borderline - chosen)
     if left_out:
-        verdict += (f" You left out {' and '.join(repr(letter) for letter in left_out)}, the borderline cases: MNIST "
-                    "never contains a digit shifted or zoomed like that (it centres and sizes every one), yet small "
-                    "shifts, turns and zooms together helped in section 3. Either answer is defensible; validation "
-                    "decides.")
+        verdict += (f" You left out {' and '.join(repr(letter) for letter in left_out)}, the borderline cases: they occur "
+                    "for a model that reads digits nobody centred, not for one that reads digits prepared like "
+                    "MNIST's (it centres and sizes every one); small shifts, turns and zooms together still helped in "
+                    "section 3. Either answer is defensible for its use; validation decides.")
     else:
-        verdict += (" Shifts and zooms are the borderline cases (MNIST centres and sizes every digit), and small ones, "
-                    "together with turns, helped in section 3.")
+        verdict += (" Shifts and zooms are the borderline cases: they occur for a model that reads digits nobody "
+                    "centred, not in MNIST (it centres and sizes every digit); small ones, together with turns, "
+                    "helped in section 3.")
     return report(True, verdict, "")
 
 
