@@ -51,6 +51,7 @@ def test_edge_kernel_checker_accepts_diagonal_edge_detectors(kernel, capsys):
     ([[0, 0, 0], [0, 1e-3, -1e-3], [0, 0, 0]], "vertical or horizontal"),
     ([[1, 1, 1], [1, 1, 1], [1, 1, -8]], "vertical or horizontal"),    # a spot in one corner, not an edge
     ([[1, 2, 3], [4, 5, 6], [7, 8, -36]], "vertical or horizontal"),
+    ([[1, 0, 0], [0, 0, 0], [0, 0, -1]], "like a Sobel kernel"),       # one +1/-1 pair: straddles straight edges too
     ([[float("nan")] * 3] * 3, "nan or infinity"),
     ([[0, 1, float("inf")], [-1, 0, 1], [-2, -1, 0]], "nan or infinity"),
 ])

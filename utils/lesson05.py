@@ -98,8 +98,9 @@ def check_edge_kernel(answer) -> bool:
     if diagonal < EDGE_RATIO * straight:
         return report(False, "", f"It responds to a vertical or horizontal edge as strongly as, or more strongly than, to a "
                                  f"diagonal one (ratio {diagonal / straight:.2f}; at least {EDGE_RATIO} is "
-                                 "needed). Put positive weights towards one corner and negative weights "
-                                 "towards the opposite corner.")
+                                 "needed). Let the weights change steadily from one corner to the opposite one, like a Sobel "
+                                 "kernel turned by 45 degrees: a single +1/-1 pair in two corners also straddles "
+                                 "straight edges.")
     if straight < 1e-6:                          # 0, up to the rounding of the scaled kernel
         return report(True, "It stays 0 on flat areas and on vertical and horizontal edges, and lights up at "
                             "a diagonal edge.", "")
