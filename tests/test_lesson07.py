@@ -156,10 +156,11 @@ def test_conv_share_checker(capsys):
     assert "whole model's count" in out and "rounded too far" not in out
     assert not lesson.check_conv_share(0.05)                                                # not a rounding of 0.0237
     assert "rounded too far" not in capsys.readouterr().out
-    for cut_off in (0.0236, 0.0238):                                                        # three digits, not the right ones
-        assert not lesson.check_conv_share(cut_off)
-        out = capsys.readouterr().out
-        assert "don't cut off" in out and "rounded too far" not in out
+    assert not lesson.check_conv_share(0.0238)                                              # three digits, not the right ones
+    out = capsys.readouterr().out
+    assert "don't cut off" in out and "rounded too far" not in out
+    assert not lesson.check_conv_share(0.0236)                                              # the 10-class share, cut off
+    assert "default of 10 classes" in capsys.readouterr().out
     ten = utils.make_cnn()                                                                  # the default: 10 classes
     assert not lesson.check_conv_share(utils.count_parameters(ten[:9]) / utils.count_parameters(ten))   # 0.02365
     assert "default of 10 classes" in capsys.readouterr().out
