@@ -202,8 +202,8 @@ def check_first_knob(answer) -> bool:
                  "c": "(c): a loss that grows and then blows up to nan means the steps are too large (lesson 03's "
                       "'too high').",
                  "d": "(d): a model whose parameters all stay exactly the same, biases included, means no update reached "
-                      "them (even with every ReLU dead, the last layer's bias still gets a gradient, so no learning "
-                      "rate explains it); the jitter around log 5 = 1.61, "
+                      "them (even with every ReLU dead, the last layer's bias still gets a gradient, so no positive learning "
+                      "rate explains it; a rate of 0 is a loop bug too); the jitter around log 5 = 1.61, "
                       "a guess among 5 classes, comes from the different images in each batch. No learning rate "
                       "fixes that; look for a missing optimizer.step() or a model whose parameters are all frozen."}
         hint = " ".join(hints[letter] for letter in wrong)
@@ -258,7 +258,8 @@ def check_finetune_decision(answer, frozen, finetuned, tie: float, val_size: int
     `frozen` and `finetuned` hold one validation accuracy per seed (the same seeds); the rule adopts the change
     (fine-tuning) only if its mean beats the frozen backbone's by more than `tie`; a tie keeps the cheaper frozen one.
     With `val_size` (the number of validation images), each score must be a whole number of them out of
-    `val_size`, as a real validation accuracy is: typed-in guesses such as 0.99 are turned away.
+    `val_size`, as a real validation accuracy is: this catches only values that are not whole images (0.99 of 250), not
+    every made-up score.
     """
     runs = [list(scores) if isinstance(scores, (list, tuple)) else None for scores in (frozen, finetuned)]
     usable = all(r and all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in r) for r in runs)
