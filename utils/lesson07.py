@@ -18,7 +18,7 @@ from torch import nn
 
 from .checks import is_close, report
 from .data import TensorLoader, take_per_class
-from .models import make_cnn
+from .models import count_parameters, make_cnn
 from .plotting import COLORS
 from .seeds import set_seed
 from .training import fit, predict
@@ -29,11 +29,6 @@ def _conv_cut(model) -> int | None:
     if not isinstance(model, torch.nn.Sequential):
         return None
     return next((i + 1 for i, layer in enumerate(model) if isinstance(layer, torch.nn.Flatten)), None)
-
-
-def _conv_share(model) -> float:
-    """The fraction of a make_cnn model's parameters that sit before its nn.Flatten()."""
-    return sum(p.numel() for p in model[:_conv_cut(model)].parameters()) / sum(p.numel() for p in model.parameters())
 
 
 def check_conv_share(answer, classes: int = 5) -> bool:
@@ -61,7 +56,7 @@ def check_conv_share(answer, classes: int = 5) -> bool:
     elif is_close(answer, conv / (total - conv), 0.005, floor=0.0):
         hint = ("That divides the conv blocks' count by the dense layers' count; divide it by the whole "
                 f"model's count, {total:,}.")
-    elif classes != 10 and is_close(answer, _conv_share(make_cnn(classes=10)), 6e-5):   # 0.02365, or cut off: 0.0236
+    elif classes != 10 and is_close(answer, count_parameters((ten := make_cnn())[:cut]) / count_parameters(ten), 6e-5):   # 0.02365, or cut off: 0.0236
         hint = (f"That matches the share for utils.make_cnn()'s default of 10 classes (0.02365); the exercise's "
                 f"network has {classes}: build utils.make_cnn(classes={classes}). (If you did, round, don't cut off.)")
     elif is_close(answer, expected, 0.3, floor=0.0) and float(f"{float(answer):.2g}") == float(answer):
@@ -149,10 +144,9 @@ def check_new_head(model, checkpoint: dict, classes: int = 3) -> bool:
         hint = ("The new last layer is right, but the earlier layers lost their pretrained weights: load the "
                 "checkpoint into the model before replacing its last layer.")
     right = kept and same_kinds and tuple(last.weight.shape) == (classes, old_last_in)
-    stats = [name for name in weights if "running_mean" in name]
-    own_stats = [buffer.detach().cpu() for name, buffer in model.named_buffers() if "running_mean" in name]
-    if right and len(own_stats) == len(stats) and all(torch.equal(b, torch.zeros_like(b)) for b in own_stats) \
-            and not all(torch.equal(weights[name].cpu(), torch.zeros_like(weights[name].cpu())) for name in stats):
+    learned_means = [tensor for name, tensor in weights.items() if "running_mean" in name]
+    own_means = [buffer for name, buffer in model.named_buffers() if "running_mean" in name]
+    if right and any(m.any() for m in learned_means) and not any(m.any() for m in own_means):
         right = False                               # weights copied, batch norm's learned statistics left at their start
         hint = ("The weights are the pretrained ones, but batch norm's running statistics are still at their "
                 "starting values: they are part of what the backbone learned. Load the whole checkpoint with "
