@@ -96,8 +96,8 @@ def check_edge_kernel(answer) -> bool:
         return report(False, "", "It barely responds to a diagonal edge. Put positive weights towards one "
                                  "corner of the kernel and negative weights towards the opposite corner.")
     if diagonal < EDGE_RATIO * straight:
-        return report(False, "", f"It responds to a vertical or horizontal edge as strongly as, or more strongly than, to a "
-                                 f"diagonal one (ratio {diagonal / straight:.2f}; at least {EDGE_RATIO} is "
+        return report(False, "", f"It responds to a diagonal edge less than {EDGE_RATIO} times as strongly as to a vertical or "
+                                 f"horizontal one (ratio {diagonal / straight:.2f}; at least {EDGE_RATIO} is "
                                  "needed). Let the weights change steadily from one corner to the opposite one, like a Sobel "
                                  "kernel turned by 45 degrees: a single +1/-1 pair in two corners also straddles "
                                  "straight edges.")
