@@ -8,6 +8,7 @@ quotes (a run of one seed cannot say how far its numbers move with the random dr
 """
 import json
 import os
+import statistics
 import sys
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def table() -> str:
             form, scale = fmt
             cells = [form.format(scale * v) for v in values]
             span = f"{form.format(scale * min(values))} to {form.format(scale * max(values))}"
-            middle = form.format(scale * sorted(values)[len(values) // 2])
+            middle = form.format(scale * statistics.median(values))
         columns[name] = cells
         summary.append(f"| {name} | {span} | {middle} |")
     lines = summary

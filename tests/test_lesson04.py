@@ -127,7 +127,8 @@ def test_choice_checker_rejects_wrong_choices(capsys):
                   ("early stopping", "highest validation error"), ("early stopping", "training error"),
                   ("dropout", "test accuracy"), ("early stopping", "gut feeling"), ("early stopping", None),
                   ("early stopping", "training accuracy"), ("dropout", "train loss"),
-                  ("dropout", "accuracy and loss")):
+                  ("dropout", "accuracy and loss"), ("baseline", "highest validation loss"),
+                  ("baseline", "lowest validation accuracy"), ("baseline", "min val acc")):
         assert not lesson.check_choice(wrong, RESULTS), wrong
     assert "❌" in capsys.readouterr().out
 
@@ -135,6 +136,9 @@ def test_choice_checker_rejects_wrong_choices(capsys):
 @pytest.mark.parametrize("wrong, words", [
     (("dropout", "test accuracy"), "second validation set"),
     (("early stopping", "gut feeling"), "not a criterion"),
+    (("baseline", "highest validation loss"), "looks for the worst row"),
+    (("baseline", "lowest validation accuracy"), "looks for the worst row"),
+    (("early stopping", "highest validation error"), "looks for the worst row"),
     (("baseline", "validation accuracy"), "'early stopping' by validation accuracy"),
     ("baseline", "Name your criterion too"),
     ("early stopping", "Name your criterion too"),

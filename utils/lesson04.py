@@ -159,20 +159,30 @@ _CRITERION_WORDS = {
 
 
 def _criterion(word) -> str | None:
-    """Return 'validation accuracy', 'validation loss', 'test' or None for a student's criterion."""
+    """Return 'validation accuracy', 'validation loss', 'test', 'backwards' (e.g. 'highest validation
+    loss', which picks the worst row) or None for a student's criterion."""
     if not isinstance(word, str):
         return None
     text = _words(word).removeprefix("the ")
-    most = False                                    # 'highest ...': wrong for an error rate
+    most = least = False                            # 'highest ...' / 'lowest ...': which way the student looks
     for extreme in ("highest ", "lowest ", "best ", "max ", "min ", "maximum ", "minimum ", "smallest ",
                     "largest ", "greatest ", "top ", "biggest ", "lower ", "higher "):   # "highest validation accuracy" is fine
-        most = most or (text.startswith(extreme) and extreme in ("highest ", "max ", "maximum ", "largest ",
-                                                                 "greatest ", "top ", "biggest ", "higher "))
+        if text.startswith(extreme):
+            most = most or extreme in ("highest ", "max ", "maximum ", "largest ", "greatest ", "top ", "biggest ", "higher ")
+            least = least or extreme in ("lowest ", "min ", "minimum ", "smallest ", "lower ")
         text = text.removeprefix(extreme)
     if re.search(r"\btest\b", text) and not re.search(r"\bval(idation)?\b", text):   # 'test' alone, not
         return "test"                               # inside 'greatest', nor in 'validation accuracy, not test'
     if re.search(r"\berror\b", text) and not re.search(r"\bacc(uracy)?\b|\bloss\b|\btrain", text):
-        return None if most else "validation accuracy"   # the lowest error rate is the highest accuracy
+        return "backwards" if most else "validation accuracy"   # the lowest error rate is the highest accuracy
+    found = _named_criterion(text)
+    if (found == "validation accuracy" and least) or (found == "validation loss" and most):
+        return "backwards"
+    return found
+
+
+def _named_criterion(text: str) -> str | None:
+    """Return the criterion that `text` (without 'highest', 'lowest' ...) names, or None."""
     if text in _CRITERION_WORDS["validation accuracy"] or text in _CRITERION_WORDS["validation loss"]:
         return next(name for name, words in _CRITERION_WORDS.items() if text in words)
     if re.search(r"\btrain", text):               # training accuracy or loss is not a criterion for choosing
@@ -219,6 +229,9 @@ def check_choice(answer, results: dict) -> bool:
             return report(False, "", "That row has the best *test* accuracy. " + peeking)
         return report(False, "", f"Name your criterion too: ({name!r}, 'validation accuracy') or ({name!r}, "
                       "'validation loss'). A row is only the best by some criterion, fixed before looking.")
+    if criterion == "backwards":
+        return report(False, "", f"{answer[1]!r} looks for the worst row: the best has the highest validation "
+                      "accuracy (the lowest validation error) or the lowest validation loss.")
     if criterion is None:
         return report(False, "", f"{answer[1]!r} is not a criterion this lesson uses: name "
                       "'validation accuracy' or 'validation loss'.")
