@@ -76,6 +76,14 @@ def test_divergence_stops_with_the_step_and_a_smaller_rate_to_try():
         utils.fit(model, blobs(), epochs=20, lr=1e6, optimizer="sgd", progress=False)
 
 
+def test_a_sum_that_overflows_while_every_loss_is_finite_still_names_a_step():
+    model = nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    huge = lambda logits, labels: logits.sum() * 0 + 1e37     # finite per step; times the batch size, inf
+    with pytest.raises(utils.TrainingDiverged, match=r"loss became 1e\+37 at epoch 1, step 1 "):
+        utils.training.train_one_epoch(model, blobs(), optimizer, loss_fn=huge)
+
+
 def test_early_stopping_restores_the_best_weights():
     utils.set_seed(0)
     model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))

@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite during training."""
+    """The loss, or its sum over an epoch, became NaN or infinite during training."""
 
 
 def get_device() -> torch.device:
@@ -130,10 +130,11 @@ def train_one_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer,
     total_loss, total_correct = torch.stack([loss_sum, correct]).tolist()   # the epoch's one wait for the device
     if not math.isfinite(total_loss):
         losses = torch.stack(step_losses)
-        step = int((~torch.isfinite(losses)).nonzero()[0]) + 1
+        bad = (~torch.isfinite(losses)).nonzero()
+        step = int(bad[0]) + 1 if len(bad) else int(losses.argmax()) + 1   # or each loss was finite, their sum not
         lr = rates[step - 1]
         raise TrainingDiverged(
-            f"Training diverged: the loss became {losses[step - 1].item()} at epoch {epoch}, step {step} "
+            f"Training diverged: the loss became {losses[step - 1].item():.3g} at epoch {epoch}, step {step} "
             f"(learning rate {lr:.3g}). Try a smaller learning rate, e.g. {lr / 10:.3g}.")
     return total_loss / seen, total_correct / seen
 
