@@ -164,12 +164,12 @@ def _criterion(word) -> str | None:
     if not isinstance(word, str):
         return None
     text = _words(word).removeprefix("the ")
+    high = ("highest ", "max ", "maximum ", "largest ", "greatest ", "top ", "biggest ", "higher ")
+    low = ("lowest ", "min ", "minimum ", "smallest ", "lower ")
     most = least = False                            # 'highest ...' / 'lowest ...': which way the student looks
-    for extreme in ("highest ", "lowest ", "best ", "max ", "min ", "maximum ", "minimum ", "smallest ",
-                    "largest ", "greatest ", "top ", "biggest ", "lower ", "higher "):   # "highest validation accuracy" is fine
+    for extreme in (*high, *low, "best "):          # "highest validation accuracy" is fine
         if text.startswith(extreme):
-            most = most or extreme in ("highest ", "max ", "maximum ", "largest ", "greatest ", "top ", "biggest ", "higher ")
-            least = least or extreme in ("lowest ", "min ", "minimum ", "smallest ", "lower ")
+            most, least = most or extreme in high, least or extreme in low
         text = text.removeprefix(extreme)
     if re.search(r"\btest\b", text) and not re.search(r"\bval(idation)?\b", text):   # 'test' alone, not
         return "test"                               # inside 'greatest', nor in 'validation accuracy, not test'
