@@ -188,6 +188,26 @@ def test_check_random_flip_rejects_patterns_and_wrong_rates(capsys):
     assert "Neighbouring images" in capsys.readouterr().out
 
 
+def test_check_random_flip_accepts_rounding_and_rejects_quotas(capsys):
+    def quota(batch, p):                  # exactly p * N images, chosen at random: not a coin per image
+        out = batch.clone()
+        chosen = torch.randperm(len(batch))[:round(p * len(batch))]
+        out[chosen] = batch[chosen].flip(-1)
+        return out
+
+    def resampled(batch, p):              # a flip made by resampling, as appendix A does: off by ~1e-7
+        mirror = torch.rand(len(batch)) < p
+        theta = torch.tensor([[-1.0, 0, 0], [0, 1.0, 0]]).expand(len(batch), 2, 3)
+        grid = torch.nn.functional.affine_grid(theta, list(batch.shape), align_corners=False)
+        flipped = torch.nn.functional.grid_sample(batch, grid, align_corners=False)
+        return torch.where(mirror[:, None, None, None], flipped, batch)
+
+    assert not lesson.check_random_flip(quota)
+    assert "quota" in capsys.readouterr().out
+    assert lesson.check_random_flip(resampled)
+    assert lesson.check_random_flip(lambda batch, p: utils.augment_batch(batch, flip=p))
+
+
 def test_check_shift_theta():
     assert lesson.check_shift_theta([[1, 0, -0.5], [0, 1, 0]])
     assert lesson.check_shift_theta(torch.tensor([[1.0, 0.0, -14 / 28], [0.0, 1.0, 0.0]]))
