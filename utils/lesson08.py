@@ -202,8 +202,8 @@ def check_first_knob(answer) -> bool:
                  "c": "(c): a loss that grows and then blows up to nan means the steps are too large (lesson 03's "
                       "'too high').",
                  "d": "(d): a model whose parameters all stay exactly the same, biases included, means no update reached "
-                      "them (even with every ReLU dead, the last layer's bias still gets a gradient, so no positive learning "
-                      "rate explains it; a rate of 0 is a loop bug too); the jitter around log 5 = 1.61, "
+                      "them (even with every ReLU dead, the last layer's bias still gets a gradient, so no usable learning "
+                      "rate explains it; a rate of 0, or one so tiny that every step rounds away, is a bug too); the jitter around log 5 = 1.61, "
                       "a guess among 5 classes, comes from the different images in each batch. No learning rate "
                       "fixes that; look for a missing optimizer.step() or a model whose parameters are all frozen."}
         hint = " ".join(hints[letter] for letter in wrong)
