@@ -70,9 +70,22 @@ def edge_responses(kernel: torch.Tensor) -> dict[str, float]:
     return responses
 
 
+def pattern_responses(kernel: torch.Tensor) -> dict[str, float]:
+    """Return a 3 x 3 kernel's strongest absolute response to a thin diagonal line (each way) and to a fine
+    checkerboard (8 x 8 images of 0s and 1s), each divided by the kernel's total absolute weight. An edge
+    detector answers an edge more strongly than these; a line or texture detector does not."""
+    size = kernel.abs().sum().item()
+    rows, cols = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
+    images = {"a thin diagonal line": (cols - rows == 1).float(), "a thin diagonal line the other way": (cols + rows == 8).float(),
+              "a fine checkerboard": ((rows + cols) % 2).float()}
+    return {name: torch.nn.functional.conv2d(image[None, None], kernel[None, None]).abs().max().item() / size
+            for name, image in images.items()}
+
+
 def check_edge_kernel(answer) -> bool:
     """Exercise 05.3: a 3 x 3 kernel that gives 0 on flat areas and responds to a diagonal edge at least
-    EDGE_RATIO times as strongly as to a vertical or a horizontal edge."""
+    EDGE_RATIO times as strongly as to a vertical or a horizontal edge, and more strongly than to a thin line
+    or a fine checkerboard."""
     try:
         kernel = torch.as_tensor(answer, dtype=torch.float32)
     except (TypeError, ValueError, RuntimeError):
@@ -101,6 +114,11 @@ def check_edge_kernel(answer) -> bool:
                                  "needed). Let the weights change steadily from one corner to the opposite one, like a Sobel "
                                  "kernel turned by 45 degrees: a single +1/-1 pair in two corners also straddles "
                                  "straight edges.")
+    pattern, strongest = max((value, name) for name, value in pattern_responses(kernel / kernel.abs().max()).items())
+    if pattern >= diagonal:
+        return report(False, "", f"It responds at least as strongly to {strongest} as to a diagonal edge, so it detects "
+                                 "lines or texture, not edges. Make one side of the kernel positive and the opposite "
+                                 "side negative, each weight the negative of the one opposite it through the centre.")
     if straight < 1e-6:                          # 0, up to the rounding of the scaled kernel
         return report(True, "It stays 0 on flat areas and on vertical and horizontal edges, and lights up at "
                             "a diagonal edge.", "")
