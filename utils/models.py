@@ -35,8 +35,9 @@ def make_cnn(channels: tuple[int, int] = (16, 32), hidden: int = 128, classes: i
         nn.Linear(second * 7 * 7, hidden), nn.ReLU(inplace=True),
         nn.Linear(hidden, classes),
     )
-    # Channels-last feature maps (each pixel's channels side by side) make the CPU's max-pooling and a training
-    # step faster (lesson 05's appendix times both on your machine); the layers, weights and outputs are unchanged.
+    # Channels-last feature maps (each pixel's channels side by side) usually make the CPU's max-pooling and a training
+    # step faster (lesson 05's appendix times both on your machine); the layers and weights are unchanged, the outputs
+    # up to rounding.
     return model.to(memory_format=torch.channels_last)
 
 
