@@ -131,9 +131,9 @@ def test_conv_share_checker(capsys):
     model = utils.make_cnn(classes=5)
     share = utils.count_parameters(model[:9]) / utils.count_parameters(model)
     assert lesson.check_conv_share(share)
-    assert lesson.check_conv_share(round(share, 4))                                         # 0.0237, as asked
-    assert not lesson.check_conv_share(round(share, 3))                                     # 0.024: two digits
-    assert not lesson.check_conv_share(0.0236) and not lesson.check_conv_share(0.0238)
+    assert lesson.check_conv_share(round(share, 5))                                         # 0.02372, as asked
+    assert not lesson.check_conv_share(round(share, 4))                                     # 0.0237: three digits
+    assert not lesson.check_conv_share(0.02371) and not lesson.check_conv_share(0.02373)
     bn_biases = sum(model[i].bias.numel() for i in (1, 5))
     capsys.readouterr()
     assert not lesson.check_conv_share((utils.count_parameters(model[:9]) - bn_biases) / utils.count_parameters(model))
@@ -154,12 +154,14 @@ def test_conv_share_checker(capsys):
     assert not lesson.check_conv_share(round(conv / (utils.count_parameters(model) - conv), 4))   # over the dense count
     out = capsys.readouterr().out
     assert "whole model's count" in out and "rounded too far" not in out
-    assert not lesson.check_conv_share(0.05)                                                # not a rounding of 0.0237
+    assert not lesson.check_conv_share(0.05)                                                # not a rounding of 0.02372
     assert "rounded too far" not in capsys.readouterr().out
-    assert not lesson.check_conv_share(0.0238)                                              # three digits, not the right ones
+    assert not lesson.check_conv_share(0.02373)                                             # four digits, not the right ones
     out = capsys.readouterr().out
     assert "don't cut off" in out and "rounded too far" not in out
-    assert not lesson.check_conv_share(0.0236)                                              # the 10-class share, cut off
+    assert not lesson.check_conv_share(0.0237)                                              # three digits: 10 classes round so too
+    assert "four significant digits" in capsys.readouterr().out
+    assert not lesson.check_conv_share(0.02365)                                             # the 10-class share
     assert "default of 10 classes" in capsys.readouterr().out
     ten = utils.make_cnn()                                                                  # the default: 10 classes
     assert not lesson.check_conv_share(utils.count_parameters(ten[:9]) / utils.count_parameters(ten))   # 0.02365

@@ -56,14 +56,14 @@ def check_conv_share(answer, classes: int = 5) -> bool:
     elif is_close(answer, conv / (total - conv), 0.005, floor=0.0):
         hint = ("That divides the conv blocks' count by the dense layers' count; divide it by the whole "
                 f"model's count, {total:,}.")
-    elif classes != 10 and is_close(answer, count_parameters((ten := make_cnn())[:cut]) / count_parameters(ten), 6e-5):   # 0.02365, or cut off: 0.0236
+    elif classes != 10 and is_close(answer, count_parameters((ten := make_cnn())[:cut]) / count_parameters(ten), 5e-6):   # 0.02365
         hint = (f"That matches the share for utils.make_cnn()'s default of 10 classes (0.02365); the exercise's "
-                f"network has {classes}: build utils.make_cnn(classes={classes}). (If you did, round, don't cut off.)")
-    elif is_close(answer, expected, 0.3, floor=0.0) and float(f"{float(answer):.2g}") == float(answer):
-        hint = "Close, but rounded too far: give three significant digits."   # 0.02 or 0.024 for 0.0237
+                f"network has {classes}: build utils.make_cnn(classes={classes}).")
+    elif is_close(answer, expected, 0.3, floor=0.0) and float(f"{float(answer):.3g}") == float(answer):
+        hint = "Close, but rounded too far: give four significant digits."   # 0.02, 0.024 or 0.0237 for 0.02372
     elif is_close(answer, expected, 0.3, floor=0.0):
-        hint = "Close: round (don't cut off) to three significant digits, or give the value Python computes."
-    return report(is_close(answer, expected, 6e-5),      # three significant digits: 0.0237, not 0.0236 or 0.0238
+        hint = "Close: round (don't cut off) to four significant digits, or give the value Python computes."
+    return report(is_close(answer, expected, 5e-6),      # four significant digits: 0.02372, not 0.02371 or 0.02373
                   f"{conv:,} of {total:,} parameters, {expected:.1%}: the reusable, generic part of this "
                   "network is tiny; almost all the weights are in the first dense layer.", hint)
 
