@@ -169,7 +169,7 @@ def check_wrong_share(answer, fraction: float = 0.5, classes: int = 10) -> bool:
         for other in (2, 5, 10):
             if other != classes and is_close(answer, fraction * (other - 1) / other, 1e-3, floor=0):
                 hint = f"That would be right for {other} classes; this task has {classes}."
-    return report(is_close(answer, expected, 0.02), f"{fraction:.0%} are redrawn and 1 in {classes} of those "
+    return report(is_close(answer, expected, 0.02 + 1e-9), f"{fraction:.0%} are redrawn and 1 in {classes} of those "
                   f"lands on the right class by chance: {fraction:g} x {classes - 1}/{classes} = {expected:g} of "
                   "the labels end up wrong, on average.", hint)
 
@@ -203,7 +203,7 @@ def check_first_knob(answer) -> bool:
                       "'too high').",
                  "d": "(d): a model whose parameters all stay exactly the same, biases included, means no update reached "
                       "them (even with every ReLU dead, the last layer's bias still gets a gradient, so no usable learning "
-                      "rate explains it; a rate of 0, or one so tiny that every step rounds away, is a bug too); the jitter around log 5 = 1.61, "
+                      "rate explains it; a rate of 0, or one so tiny that every step rounds away from the nonzero weights, is a bug too); the jitter around log 5 = 1.61, "
                       "a guess among 5 classes, comes from the different images in each batch. No learning rate "
                       "fixes that; look for a missing optimizer.step() or a model whose parameters are all frozen."}
         hint = " ".join(hints[letter] for letter in wrong)
