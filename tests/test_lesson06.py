@@ -102,11 +102,13 @@ def test_check_safe_augmentations(capsys):
     assert "'e' (make 20% brighter)" in out and "'g'" not in out
     assert not lesson.check_safe_augmentations({"c", "g", "d"})
     assert "'e'" in capsys.readouterr().out
-    # Shifts and zooms are borderline (section 2): leaving them out is defensible, and said to be.
+    # Shifts, zooms and turns are borderline (section 2): leaving them out is defensible, and said to be.
     assert lesson.check_safe_augmentations({"d", "e"})
     assert "borderline" in (out := capsys.readouterr().out) and "'c' and 'g'" in out
     assert lesson.check_safe_augmentations({"d", "e", "g"})
     assert "You left out 'c'" in capsys.readouterr().out
+    assert lesson.check_safe_augmentations({"e"})
+    assert "'c', 'd' and 'g'" in capsys.readouterr().out
     assert not lesson.check_safe_augmentations({"c", "z"})
     capsys.readouterr()
     assert not lesson.check_safe_augmentations({"b", "c"})
