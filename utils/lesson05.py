@@ -71,13 +71,14 @@ def edge_responses(kernel: torch.Tensor) -> dict[str, float]:
 
 
 def pattern_responses(kernel: torch.Tensor) -> dict[str, float]:
-    """Return a 3 x 3 kernel's strongest absolute response to a thin diagonal line (each way) and to a fine
-    checkerboard (8 x 8 images of 0s and 1s), each divided by the kernel's total absolute weight. An edge
+    """Return a 3 x 3 kernel's strongest absolute response to thin lines (both diagonals, horizontal, vertical),
+    a single dot and a fine checkerboard (8 x 8 images of 0s and 1s), each divided by the kernel's total absolute weight. An edge
     detector answers an edge more strongly than these; a line or texture detector does not."""
     size = kernel.abs().sum().item()
     rows, cols = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
     images = {"a thin diagonal line": (cols - rows == 1).float(), "a thin diagonal line the other way": (cols + rows == 8).float(),
-              "a fine checkerboard": ((rows + cols) % 2).float()}
+              "a thin horizontal line": (rows == 4).float(), "a thin vertical line": (cols == 4).float(),
+              "a single dot": ((rows == 4) & (cols == 4)).float(), "a fine checkerboard": ((rows + cols) % 2).float()}
     return {name: torch.nn.functional.conv2d(image[None, None], kernel[None, None]).abs().max().item() / size
             for name, image in images.items()}
 
