@@ -372,6 +372,23 @@ def test_headings_never_skip_a_level():
         assert not skipped_levels(headings), f"{name}: a heading skips a level: {skipped_levels(headings)}"
 
 
+def unclosed_details(markdown):
+    """Return how many <details> blocks a markdown cell opens and never closes."""
+    return markdown.count("<details") - markdown.count("</details>")
+
+
+def test_every_details_block_closes_in_its_own_cell():
+    """A cell that opens <details> and never closes it folds away everything after it, headings included:
+    in Jupyter the rest of that cell, on the site the rest of the page. Every markdown cell of every
+    lesson must close what it opens."""
+    assert unclosed_details("<details><summary>a</summary>\n\nb\n\n## 5. next") == 1
+    assert unclosed_details("<details><summary>a</summary>\n\nb\n\n</details>\n\n## 5. next") == 0
+    for path in build_site.lesson_notebooks():
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type == "markdown":
+                assert unclosed_details(cell.source) == 0, f"{path.name}, cell {index}: a <details> is not closed"
+
+
 def test_a_stuck_cell_gets_one_more_try_then_a_clear_error(tmp_path, capsys):
     path = tmp_path / "stuck.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(30)")]), path)
