@@ -54,7 +54,8 @@ def check_safe_augmentations(answer) -> bool:
     missing = expected - borderline - chosen
     if missing:
         return report(False, "", _missing_hint(missing))
-    verdict = ("20% brighter, clipped at white, only whitens the grey edges of the strokes, like a bolder pen. "
+    verdict = ("20% brighter, clipped at white, turns near-white pixels white and brightens the grey edges: much like a "
+               "bolder pen. "
                "A 180-degree turn fails the first question (a 6 becomes a 9); mirroring, either way, fails the "
                "second (shapes nobody writes).")
     left_out = sorted(borderline - chosen)
