@@ -50,6 +50,7 @@ def test_early_stopping_checker(capsys):
     ((9, 9), "tie is not an improvement"),
     ((8, 9), "never trained"),
     ((8, 3), "stop epoch is right"),
+    ((8, 6), "a tie does not replace the saved weights"),
     ((7, 5), "restored epoch is right"),
     (None, "two whole numbers"),
 ])
@@ -128,7 +129,10 @@ def test_choice_checker_rejects_wrong_choices(capsys):
                   ("dropout", "test accuracy"), ("early stopping", "gut feeling"), ("early stopping", None),
                   ("early stopping", "training accuracy"), ("dropout", "train loss"),
                   ("dropout", "accuracy and loss"), ("baseline", "highest validation loss"),
-                  ("baseline", "lowest validation accuracy"), ("baseline", "min val acc")):
+                  ("baseline", "lowest validation accuracy"), ("baseline", "min val acc"),
+                  ("early stopping", "testing accuracy"), ("early stopping", "accuracy on the testing set"),
+                  ("dropout", "tests accuracy"), ("baseline", "worst validation loss"),
+                  ("baseline", "least validation accuracy")):
         assert not lesson.check_choice(wrong, RESULTS), wrong
     assert "❌" in capsys.readouterr().out
 
@@ -139,6 +143,9 @@ def test_choice_checker_rejects_wrong_choices(capsys):
     (("baseline", "highest validation loss"), "looks for the worst row"),
     (("baseline", "lowest validation accuracy"), "looks for the worst row"),
     (("early stopping", "highest validation error"), "looks for the worst row"),
+    (("early stopping", "testing accuracy"), "second validation set"),
+    (("baseline", "worst validation loss"), "looks for the worst row"),
+    (("baseline", "least validation accuracy"), "looks for the worst row"),
     (("baseline", "validation accuracy"), "'early stopping' by validation accuracy"),
     ("baseline", "Name your criterion too"),
     ("early stopping", "Name your criterion too"),

@@ -61,6 +61,10 @@ def check_early_stopping(answer, val_acc=(0.62, 0.70, 0.73, 0.72, 0.75, 0.75, 0.
         elif guess_best == overall_best and overall_best > stop:
             hint = (f"Epoch {overall_best} is the best of the whole list, but training stops before it: "
                     "early stopping cannot restore an epoch it never trained.")
+        elif (guess_stop == stop and 1 <= guess_best <= stop and guess_best > best
+              and val_acc[guess_best - 1] == val_acc[best - 1]):
+            hint = (f"The stop epoch is right, and epoch {guess_best} ties the best, but a tie does not replace "
+                    f"the saved weights: the first epoch to reach the best, epoch {best}, is kept (`val_acc > best_acc`).")
         elif guess_stop == stop:
             hint = ("The stop epoch is right. The weights restored are those of the epoch with the best "
                     "validation accuracy among the epochs trained.")
@@ -165,13 +169,15 @@ def _criterion(word) -> str | None:
         return None
     text = _words(word).removeprefix("the ")
     high = ("highest ", "max ", "maximum ", "largest ", "greatest ", "top ", "biggest ", "higher ")
-    low = ("lowest ", "min ", "minimum ", "smallest ", "lower ")
+    low = ("lowest ", "min ", "minimum ", "smallest ", "lower ", "least ")
     most = least = False                            # 'highest ...' / 'lowest ...': which way the student looks
+    if text.startswith("worst "):                   # 'worst validation loss' picks the worst row, whatever follows
+        return "backwards"
     for extreme in (*high, *low, "best "):          # "highest validation accuracy" is fine
         if text.startswith(extreme):
             most, least = most or extreme in high, least or extreme in low
         text = text.removeprefix(extreme)
-    if re.search(r"\btest\b", text) and not re.search(r"\bval(idation)?\b", text):   # 'test' alone, not
+    if re.search(r"\btest(s|ing)?\b", text) and not re.search(r"\bval(idation)?\b", text):   # 'test' alone, not
         return "test"                               # inside 'greatest', nor in 'validation accuracy, not test'
     if re.search(r"\berror\b", text) and not re.search(r"\bacc(uracy)?\b|\bloss\b|\btrain", text):
         return "backwards" if most else "validation accuracy"   # the lowest error rate is the highest accuracy
