@@ -5,6 +5,7 @@ Each helper draws a new figure and returns nothing: Jupyter shows the figure bel
 """
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import torch
 
 # Okabe & Ito's palette, readable with every common colour-vision deficiency
@@ -70,6 +71,8 @@ def plot_history(histories: dict[str, dict[str, list[float]]] | dict[str, list[f
                             label=f"{label}{'training' if split == 'train' else 'validation'}")
     loss_ax.set(xlabel="epoch", ylabel="loss", title="Loss")
     acc_ax.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
+    for ax in (loss_ax, acc_ax):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # epochs are whole numbers: no tick at 1.5
     acc_ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
