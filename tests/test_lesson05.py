@@ -56,6 +56,7 @@ def test_edge_kernel_checker_accepts_diagonal_edge_detectors(kernel, capsys):
     ([[1, 0, -1], [0, 0, 0], [-1, 0, 1]], "lines or texture"),          # a saddle
     ([[1, -1, 0], [-1, 2, -1], [0, -1, 1]], "lines or texture"),        # a line detector
     ([[1, 1, 1], [-3, -3, 0], [-1, 3, 1]], "lines or texture"),         # answers a horizontal line more
+    ([[0, 0, 0], [-1, 1, 1], [-1, -1, 1]], "half grey"),                # fits one drawn staircase, not the direction
     ([[float("nan")] * 3] * 3, "nan or infinity"),
     ([[0, 1, float("inf")], [-1, 0, 1], [-2, -1, 0]], "nan or infinity"),
 ])

@@ -57,10 +57,14 @@ def edge_responses(kernel: torch.Tensor) -> dict[str, float]:
     size = kernel.abs().sum().item()
     rows, cols = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
     images = {"flat": torch.ones(8, 8), "vertical": (cols >= 4).float(), "horizontal": (rows >= 4).float(),
-              "diagonal \\": (cols - rows >= 1).float(), "diagonal /": (cols + rows >= 8).float()}
+              "diagonal \\": (cols - rows >= 1).float(), "diagonal /": (cols + rows >= 8).float(),
+              # the same diagonals with a half-grey pixel on the boundary, as a real edge drawn on pixels has
+              "soft diagonal \\": (cols - rows >= 1).float() + 0.5 * (cols - rows == 0).float(),
+              "soft diagonal /": (cols + rows >= 8).float() + 0.5 * (cols + rows == 7).float()}
     centre_rows, centre_cols = rows[1:-1, 1:-1], cols[1:-1, 1:-1]        # each output position's centre pixel
     near_edge = {"diagonal \\": torch.isin(centre_cols - centre_rows, torch.tensor([0, 1])),
                  "diagonal /": torch.isin(centre_cols + centre_rows, torch.tensor([7, 8]))}
+    near_edge["soft diagonal \\"], near_edge["soft diagonal /"] = near_edge["diagonal \\"], near_edge["diagonal /"]
     responses = {}
     for name, image in images.items():
         output = torch.nn.functional.conv2d(image[None, None], kernel[None, None])[0, 0].abs()
@@ -105,6 +109,7 @@ def check_edge_kernel(answer) -> bool:
         return report(False, "", f"It responds to a flat, uniform area: its weights add up to "
                                  f"{weight_sum:.3g}. Make them add up to exactly 0.")
     diagonal = max(response["diagonal \\"], response["diagonal /"])
+    soft_diagonal = max(response["soft diagonal \\"], response["soft diagonal /"])
     straight = max(response["vertical"], response["horizontal"])
     if diagonal < 0.1:
         return report(False, "", "It barely responds to a diagonal edge. Put positive weights towards one "
@@ -120,6 +125,12 @@ def check_edge_kernel(answer) -> bool:
         return report(False, "", f"It responds at least as strongly to {strongest} as to a diagonal edge, so it detects "
                                  "lines or texture, not edges. Make one side of the kernel positive and the opposite "
                                  "side negative, each weight the negative of the one opposite it through the centre.")
+    if soft_diagonal < EDGE_RATIO * straight:
+        return report(False, "", f"On a diagonal edge whose boundary pixel is half grey, as real edges are, it responds only "
+                                 f"{soft_diagonal / straight:.2f} times as strongly as to a vertical or horizontal one (at "
+                                 f"least {EDGE_RATIO} is needed): it matches the staircase of one drawn edge, not the "
+                                 "diagonal direction. Let the weights change steadily from one corner to the opposite one, "
+                                 "like a Sobel kernel turned by 45 degrees.")
     if straight < 1e-6:                          # 0, up to the rounding of the scaled kernel
         return report(True, "It stays 0 on flat areas and on vertical and horizontal edges, and lights up at "
                             "a diagonal edge.", "")
