@@ -18,7 +18,7 @@ DIGIT_CHANGES = {
     "b": "turn by 180 degrees",
     "c": "shift 2 pixels to the right",
     "d": "rotate by 10 degrees",
-    "e": "make 20% brighter",
+    "e": "make 20% brighter (every pixel times 1.2, clipped at white)",
     "f": "mirror top to bottom",
     "g": "zoom in by 10%",
 }
@@ -77,7 +77,7 @@ def check_safe_augmentations(answer) -> bool:
 def _missing_hint(missing: set) -> str:
     """Name the clearly passing changes a student left out."""
     names = ", ".join(f"'{letter}' ({DIGIT_CHANGES[letter]})" for letter in sorted(missing))
-    return f"All your choices pass both questions, but this passes too, whatever the use: {names}."
+    return f"Your choices are defensible, but this one passes both questions for either use: {names}."
 
 
 def check_random_flip(answer) -> bool:
