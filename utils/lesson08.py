@@ -28,11 +28,8 @@ MODEL_SIZES = {"small head (128 units)": 128, "big head (1,024 units)": 1024}   
 
 
 def corrupt_labels(labels: torch.Tensor, fraction: float, classes: int = 10, seed: int = 0) -> torch.Tensor:
-    """Return a copy of `labels` in which a `fraction` of them, picked at random, get a random class.
-
-    A random class is the right one by chance 1 time in `classes`, so the share of wrong labels
-    ends up near fraction * (classes - 1) / classes.
-    """
+    """Return a copy of `labels` in which a `fraction` of them, picked at random, get a random class
+    (any of the `classes`, the right one included). How many end up wrong is Exercise 08.1."""
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
         raise ValueError(f"fraction must be a share from 0 to 1, e.g. 0.3 for 30%; got {fraction!r}.")
     generator = make_generator(seed)
