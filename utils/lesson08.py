@@ -266,10 +266,11 @@ def check_finetune_decision(answer, frozen, finetuned, tie: float, val_size: int
     if val_size and any(abs(v * val_size - round(v * val_size)) > 1e-3 for v in runs[1]):
         return report(False, "", f"These are not accuracies on the {val_size} validation images (each would be a whole "
                                  f"number of images out of {val_size}): use the 'val_acc' of train's result for each run.")
-    if sorted(runs[1]) == sorted(runs[0]):
-        return report(False, "", "`finetuned` holds the same numbers as `frozen` (in some order): those are the frozen "
-                                 "backbone's runs. "
-                                 "Train the pretrained CNN with every layer trainable (no frozen=) and use its scores.")
+    copied = sorted(runs[1]) == sorted(runs[0])   # a copy of frozen's list, or (rarely) a real coincidence
+    if copied:
+        print("Note: `finetuned` holds the same numbers as `frozen` (in some order). If you copied them, train the "
+              "pretrained CNN with every layer trainable (no frozen=) and use its scores; if your runs really "
+              "scored these, the rule below still applies.")
     gain = sum(runs[1]) / len(runs[1]) - sum(runs[0]) / len(runs[0])
     right = "fine-tune" if gain > tie else "keep frozen"
     facts = (f"Fine-tuning's mean is {100 * gain:+.1f} points from the frozen backbone's over {len(runs[0])} seeds, "
