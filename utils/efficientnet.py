@@ -130,8 +130,8 @@ def load_efficientnet_lite0(path=None, expected_sha256: str = WEIGHTS_SHA256) ->
 
 def imagenet_classes() -> list[str]:
     """Return the names of ImageNet-1K's 1,000 classes, in the order of the model's outputs."""
-    from torchvision.models._meta import _IMAGENET_CATEGORIES   # torchvision's own copy: no download
-    return list(_IMAGENET_CATEGORIES)
+    from torchvision.models import ResNet18_Weights   # its metadata holds the list: no download
+    return list(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
 
 
 def prepare_photos(photos, size: int = 224) -> torch.Tensor:
