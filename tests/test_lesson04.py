@@ -116,7 +116,8 @@ def test_choice_checker_accepts_either_validation_criterion(capsys):
                   ("dropout", "Minimum validation loss."), ("early stopping", "top val acc"),
                   ("early stopping", "accuracy on the validation set"), ("dropout", "validation-set loss"),
                   ("early stopping", "val. acc"), ("dropout", "cross-entropy"),
-                  ("early stopping", "lowest validation error"), ("early stopping", "validation accuracy, not test")):
+                  ("early stopping", "lowest validation error"), ("early stopping", "validation accuracy, not test"),
+                  ("Early Stopping", "validation accuracy"), ("dropout", "negative log likelihood"), ("dropout", "NLL")):
         assert lesson.check_choice(right, RESULTS), right
     output = capsys.readouterr().out
     assert "✅" in output and "also a fair choice" in output
@@ -146,7 +147,7 @@ def test_choice_checker_rejects_wrong_choices(capsys):
     (("early stopping", "testing accuracy"), "second validation set"),
     (("baseline", "worst validation loss"), "looks for the worst row"),
     (("baseline", "least validation accuracy"), "looks for the worst row"),
-    (("baseline", "validation accuracy"), "'early stopping' by validation accuracy"),
+    (("baseline", "validation accuracy"), "'validation acc.' column (the highest)"),
     ("baseline", "Name your criterion too"),
     ("early stopping", "Name your criterion too"),
     (None, "(name, criterion)"),

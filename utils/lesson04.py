@@ -194,7 +194,7 @@ def _named_criterion(text: str) -> str | None:
     if re.search(r"\btrain", text):               # training accuracy or loss is not a criterion for choosing
         return None
     accuracy = re.search(r"\bacc(uracy)?\b", text)    # other phrasings: 'accuracy on the validation set', 'val. acc'
-    loss = re.search(r"\bloss\b|\bcross ?entropy\b", text)
+    loss = re.search(r"\bloss\b|\bcross ?entropy\b|\bnll\b|\blog ?likelihood\b", text)
     if accuracy and not loss:
         return "validation accuracy"
     if loss and not accuracy:
@@ -222,6 +222,8 @@ def check_choice(answer, results: dict) -> bool:
     name, criterion = (answer[0], _criterion(answer[1])) if paired else (answer, None)
     peeking = ("Choosing by the test set turns it into a second validation set, and its score stops being an "
                "honest estimate. Choose by 'validation accuracy' or 'validation loss'.")
+    if isinstance(name, str) and name not in results:   # 'Dropout (0.65)' or ' baseline ': the same row
+        name = next((row for row in results if row.lower() == name.strip().lower()), name)
     if not isinstance(name, str) or name not in results:
         names = ", ".join(repr(row) for row in results)
         return report(False, "", f"Answer with (name, criterion): one of the names {names}, and "
@@ -244,8 +246,10 @@ def check_choice(answer, results: dict) -> bool:
     fitting = [c for c in CRITERIA if name in winners[c] and criterion in (None, c)]
     if not fitting:
         asked = [criterion] if criterion else list(CRITERIA)
-        hint = ("Compare the rows' validation numbers again: the best is "
-                + " or ".join(f"{winners[c][0]!r} by {c}" for c in asked) + ".")
+        columns = {"validation accuracy": "'validation acc.' column (the highest)",
+                   "validation loss": "'validation loss' column (the lowest)"}
+        hint = ("That row is not the best by that criterion: read the table's "
+                + " or the ".join(columns[c] for c in asked) + " again.")
         if all("test_acc" in row for row in results.values()) and \
                 name == max(results, key=lambda row: results[row]["test_acc"]):
             hint = "That row has the best *test* accuracy. " + peeking
