@@ -77,7 +77,7 @@ def check_safe_augmentations(answer) -> bool:
 def _missing_hint(missing: set) -> str:
     """Name the clearly passing changes a student left out."""
     names = ", ".join(f"'{letter}' ({DIGIT_CHANGES[letter]})" for letter in sorted(missing))
-    return f"Your choices are defensible, but this one passes both questions for either use: {names}."
+    return f"One change passes both questions for either use, and it is missing: {names}."
 
 
 def check_random_flip(answer) -> bool:
