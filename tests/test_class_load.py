@@ -97,8 +97,12 @@ def test_class_run_measures_each_kernel_in_its_folder_with_the_threads_set(tmp_p
         f"import os, sys\nfrom pathlib import Path\nassert Path.cwd() == Path({str(tmp_path)!r})\n"
         f"assert sys.prefix == {sys.prefix!r}, 'kernel runs in another environment'",
         "assert os.environ['DLB_THREADS'] == os.environ['OMP_NUM_THREADS'] == '1'",
-        "block = bytearray(200_000_000)  # 200 MB the kernel holds",
-        "end = __import__('time').process_time() + 0.5\nwhile __import__('time').process_time() < end: pass")
+        "block = bytearray(200_000_000)  # 200 MB the kernel holds\nimport uuid\nPath(f'held-{uuid.uuid4().hex}').touch()",
+        # Hold the block until both kernels hold theirs (kernels start with some jitter), then work 0.5 s of CPU:
+        # the two blocks then overlap for certain, so the class peak must count both.
+        "import time\ndeadline = time.monotonic() + 60\n"
+        "while len(list(Path('.').glob('held-*'))) < 2 and time.monotonic() < deadline: time.sleep(0.05)\n"
+        "end = time.process_time() + 0.5\nwhile time.process_time() < end: pass")
     run = class_load.run_class(notebook, 2, class_load.kernel_environment(os.environ, 1), timeout_s=120)
     for result in run["students"]:
         assert result["finished"] and result["error"] is None, result
