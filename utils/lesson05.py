@@ -56,15 +56,16 @@ def edge_responses(kernel: torch.Tensor) -> dict[str, float]:
     """
     size = kernel.abs().sum().item()
     rows, cols = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
-    images = {"flat": torch.ones(8, 8), "vertical": (cols >= 4).float(), "horizontal": (rows >= 4).float(),
-              "diagonal \\": (cols - rows >= 1).float(), "diagonal /": (cols + rows >= 8).float(),
-              # the same diagonals with a half-grey pixel on the boundary, as a real edge drawn on pixels has
-              "soft diagonal \\": (cols - rows >= 1).float() + 0.5 * (cols - rows == 0).float(),
-              "soft diagonal /": (cols + rows >= 8).float() + 0.5 * (cols + rows == 7).float()}
+    images = {"flat": torch.ones(8, 8), "vertical": (cols >= 4).float(), "horizontal": (rows >= 4).float()}
     centre_rows, centre_cols = rows[1:-1, 1:-1], cols[1:-1, 1:-1]        # each output position's centre pixel
-    near_edge = {"diagonal \\": torch.isin(centre_cols - centre_rows, torch.tensor([0, 1])),
-                 "diagonal /": torch.isin(centre_cols + centre_rows, torch.tensor([7, 8]))}
-    near_edge["soft diagonal \\"], near_edge["soft diagonal /"] = near_edge["diagonal \\"], near_edge["diagonal /"]
+    near_edge = {}
+    for slope, offset, centre_offset, edge in (("\\", cols - rows, centre_cols - centre_rows, 1),
+                                               ("/", cols + rows, centre_cols + centre_rows, 8)):
+        hard = (offset >= edge).float()
+        soft = hard + 0.5 * (offset == edge - 1).float()   # a half-grey boundary pixel, as a real edge drawn on pixels has
+        images[f"diagonal {slope}"], images[f"soft diagonal {slope}"] = hard, soft
+        near_edge[f"diagonal {slope}"] = near_edge[f"soft diagonal {slope}"] = torch.isin(
+            centre_offset, torch.tensor([edge - 1, edge]))
     responses = {}
     for name, image in images.items():
         output = torch.nn.functional.conv2d(image[None, None], kernel[None, None])[0, 0].abs()
