@@ -116,3 +116,13 @@ def test_figures_draw():
     lesson.plot_representations(representations, labels, points=60)
     assert lesson.project_2d(torch.randn(50, 8)).shape == (50, 2)
     plt.close("all")
+
+
+def test_label_free_change_moves_each_neuron_as_far_as_training_did():
+    torch.manual_seed(0)
+    start, trained = torch.randn(5, 784), torch.randn(5, 784)
+    images = torch.rand(50, 1, 28, 28)
+    control = lesson.label_free_change(start, trained, images, seed=1)
+    assert torch.allclose((control - start).norm(dim=1), (trained - start).norm(dim=1), rtol=1e-4)
+    assert torch.equal(control, lesson.label_free_change(start, trained, images, seed=1))   # seeded: the same control
+    assert not torch.equal(control, lesson.label_free_change(start, trained, images, seed=2))

@@ -80,6 +80,17 @@ def neighbour_correlation(weights: torch.Tensor) -> float:
     return ((left * right).sum(1) / (left.norm(dim=1) * right.norm(dim=1))).mean().item()
 
 
+def label_free_change(start: torch.Tensor, trained: torch.Tensor, images: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """Return a control for the trained first layer that uses no labels: `start` plus, for each neuron, a
+    random mix of `images` (each image times a random number, summed), scaled so that every neuron's
+    weights move by as much as training moved them (`trained - start`, row by row)."""
+    generator = torch.Generator().manual_seed(seed)
+    flat = images.detach().flatten(1).float().cpu()
+    mix = torch.randn(len(start), len(flat), generator=generator) @ flat
+    change = (trained - start).detach().float().cpu()
+    return start.detach().float().cpu() + mix * (change.norm(dim=1, keepdim=True) / mix.norm(dim=1, keepdim=True))
+
+
 def show_weight_images(panels: dict[str, torch.Tensor], ncols: int = 12) -> None:
     """Draw each neuron's 784 input weights as a 28 x 28 image, one row of neurons per panel.
 
