@@ -78,3 +78,11 @@ def test_total_updates_checker_names_the_mistake(wrong, words, capsys):
     assert not lesson.check_total_updates(wrong)
     out = capsys.readouterr().out
     assert "❌" in out and words in out
+
+
+def test_total_updates_checker_reads_a_number_typed_with_a_comma(capsys):
+    # `answer = 180,000` is the tuple (180, 0) in Python: the checker says so, and still names the mistake.
+    assert not lesson.check_total_updates((180, 0))
+    out = capsys.readouterr().out
+    assert "without a comma" in out and "images" in out
+    assert lesson.check_total_updates("705")

@@ -3,7 +3,7 @@
 
 import torch
 
-from .checks import is_close, report
+from .checks import comma_typed, is_close, report
 
 
 def check_cross_entropy(answer, logits=(2.0, 0.5, -1.0), label: int = 1) -> bool:
@@ -76,6 +76,7 @@ def check_total_updates(answer, examples: int = 60_000, batch_size: int = 256, e
     expected = epochs * per_epoch
     left_over = examples % batch_size
     hint = "Count optimizer steps: one per mini-batch. How many batches make one epoch, and how many epochs are there?"
+    answer, comma_hint = comma_typed(answer)                 # `answer = 180,000` is a tuple in Python
     if is_close(answer, epochs * examples):
         hint = ("That counts the images the network looked at. The weights change once per mini-batch "
                 "(one optimizer.step()), not once per image.")
@@ -90,6 +91,8 @@ def check_total_updates(answer, examples: int = 60_000, batch_size: int = 256, e
              (epochs * examples / batch_size, round(epochs * examples / batch_size), -(-epochs * examples // batch_size))):
         hint = ("Count one epoch at a time: each pass is shuffled afresh and ends with its own smaller batch. "
                 "Steps per epoch first, then times the number of epochs.")
+    if comma_hint:
+        hint = f"{comma_hint} {hint}"
     return report(is_close(answer, expected),
                   f"{examples:,} / {batch_size} = {examples / batch_size:g}, so {per_epoch} updates per epoch and "
                   f"{epochs} x {per_epoch} = {expected} in all, not {epochs * examples:,}: "
