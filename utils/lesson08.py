@@ -151,7 +151,7 @@ def make_noise_explorer(device="cpu") -> widgets.Widget:
 def check_wrong_share(answer, fraction: float = 0.5, classes: int = 10) -> bool:
     """Exercise 08.1: the expected share of wrong labels after corrupt_labels(labels, fraction, classes).
 
-    Accepts the expected value within 0.02, so that a share measured on ten thousand labels (spread about 0.005)
+    Accepts the expected value within 0.02, so that a share measured on ten thousand labels (spread about 0.002: the redrawn count is fixed)
     counts too.
     """
     expected = fraction * (classes - 1) / classes
