@@ -124,3 +124,13 @@ def test_edge_kernel_checker_turns_away_a_line_detector_whose_straight_response_
     assert not lesson.check_edge_kernel([[0.3, -0.1, -0.2], [-0.1, 0.2, -0.1], [-0.2, -0.1, 0.3]])
     out = capsys.readouterr().out
     assert "lines or texture" in out and "times as strongly" not in out
+
+
+def test_edge_checker_turns_away_a_diagonal_line_detector(capsys):
+    # A kernel that answers a 2-pixel diagonal line more strongly than a diagonal edge detects lines: a fresh
+    # reader's counter-example, which passed the 1-pixel lines. Real diagonal edge kernels only tie with such a line.
+    assert not lesson.check_edge_kernel([[2, 2, -2], [-2, 1, 1], [-1, -1, 0]])
+    assert "2-pixel diagonal line" in capsys.readouterr().out
+    for diagonal_edge in ([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]], [[0, 1, 1], [-1, 0, 1], [-1, -1, 0]],
+                          [[0, 3, 10], [-3, 0, 3], [-10, -3, 0]]):         # Sobel, Prewitt and Scharr, turned by 45 degrees
+        assert lesson.check_edge_kernel(diagonal_edge)

@@ -75,15 +75,19 @@ def edge_responses(kernel: torch.Tensor) -> dict[str, float]:
     return responses
 
 
-def pattern_responses(kernel: torch.Tensor) -> dict[str, float]:
-    """Return a 3 x 3 kernel's strongest absolute response to thin lines (both diagonals, horizontal, vertical),
-    a single dot and a fine checkerboard (8 x 8 images of 0s and 1s), each divided by the kernel's total absolute weight. An edge
-    detector answers an edge more strongly than these; a line or texture detector does not."""
+def pattern_responses(kernel: torch.Tensor, width: int = 1) -> dict[str, float]:
+    """Return a 3 x 3 kernel's strongest absolute response to lines `width` pixels wide (both diagonals, horizontal,
+    vertical), a single dot and a fine checkerboard (8 x 8 images of 0s and 1s), each divided by the kernel's total
+    absolute weight. An edge detector answers an edge more strongly than these; a line or texture detector does not.
+    With width 2 only the diagonal lines are returned: a diagonal edge detector ties with them, a line detector beats them."""
     size = kernel.abs().sum().item()
     rows, cols = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
-    images = {"a thin diagonal line": (cols - rows == 1).float(), "a thin diagonal line the other way": (cols + rows == 8).float(),
-              "a thin horizontal line": (rows == 4).float(), "a thin vertical line": (cols == 4).float(),
-              "a single dot": ((rows == 4) & (cols == 4)).float(), "a fine checkerboard": ((rows + cols) % 2).float()}
+    band = lambda offset: (offset >= 0) & (offset < width)                  # noqa: E731 - a line `width` pixels wide
+    images = {f"a {'thin' if width == 1 else f'{width}-pixel'} diagonal line": band(cols - rows - 1).float(),
+              f"a {'thin' if width == 1 else f'{width}-pixel'} diagonal line the other way": band(cols + rows - 8).float()}
+    if width == 1:
+        images |= {"a thin horizontal line": (rows == 4).float(), "a thin vertical line": (cols == 4).float(),
+                   "a single dot": ((rows == 4) & (cols == 4)).float(), "a fine checkerboard": ((rows + cols) % 2).float()}
     return {name: torch.nn.functional.conv2d(image[None, None], kernel[None, None]).abs().max().item() / size
             for name, image in images.items()}
 
@@ -126,6 +130,11 @@ def check_edge_kernel(answer) -> bool:
         return report(False, "", f"It responds at least as strongly to {strongest} as to a diagonal edge, so it detects "
                                  "lines or texture, not edges. Make one side of the kernel positive and the opposite "
                                  "side negative, each weight the negative of the one opposite it through the centre.")
+    thick, strongest = max((value, name) for name, value in pattern_responses(kernel / kernel.abs().max(), width=2).items())
+    if thick > 1.01 * diagonal:                  # a diagonal edge detector ties with a 2-pixel line; a line detector beats it
+        return report(False, "", f"It responds more strongly to {strongest} than to a diagonal edge, so it detects "
+                                 "lines, not edges. Make one side of the kernel positive and the opposite side negative, "
+                                 "like a Sobel kernel turned by 45 degrees.")
     if soft_diagonal < EDGE_RATIO * straight:
         return report(False, "", f"On a diagonal edge whose boundary pixel is half grey, as real edges are, it responds only "
                                  f"{soft_diagonal / straight:.2f} times as strongly as to a vertical or horizontal one (at "
