@@ -82,9 +82,10 @@ def pattern_responses(kernel: torch.Tensor, width: int = 1) -> dict[str, float]:
     With width 2 only the diagonal lines are returned: a diagonal edge detector ties with them, a line detector beats them."""
     size = kernel.abs().sum().item()
     rows, cols = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
-    band = lambda offset: (offset >= 0) & (offset < width)                  # noqa: E731 - a line `width` pixels wide
-    images = {f"a {'thin' if width == 1 else f'{width}-pixel'} diagonal line": band(cols - rows - 1).float(),
-              f"a {'thin' if width == 1 else f'{width}-pixel'} diagonal line the other way": band(cols + rows - 8).float()}
+    line = "thin" if width == 1 else f"{width}-pixel"
+    across, other_way = cols - rows - 1, cols + rows - 8                    # 0 on each line's first pixel
+    images = {f"a {line} diagonal line": ((across >= 0) & (across < width)).float(),
+              f"a {line} diagonal line the other way": ((other_way >= 0) & (other_way < width)).float()}
     if width == 1:
         images |= {"a thin horizontal line": (rows == 4).float(), "a thin vertical line": (cols == 4).float(),
                    "a single dot": ((rows == 4) & (cols == 4)).float(), "a fine checkerboard": ((rows + cols) % 2).float()}
