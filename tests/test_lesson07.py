@@ -183,6 +183,21 @@ def test_frozen_conv_checker():
     assert not lesson.check_frozen_conv(nn.Linear(3, 3))
 
 
+def test_frozen_conv_checker_explains_a_backbone_passed_alone(capsys):
+    model = utils.make_cnn(classes=5)
+    model[:9].requires_grad_(False)
+    capsys.readouterr()
+    assert not lesson.check_frozen_conv(model[:9])                   # the conv blocks alone, not the model
+    assert "pass the whole model" in capsys.readouterr().out
+
+
+def test_conv_share_checker_does_not_give_the_method_away_before_an_answer(capsys):
+    capsys.readouterr()
+    assert not lesson.check_conv_share(None)
+    out = capsys.readouterr().out
+    assert "Replace None" in out and "count_parameters" not in out
+
+
 def test_new_head_checker(checkpoint, capsys):
     model = utils.make_cnn(classes=5)
     load_checkpoint(CHECKPOINT, model=model)

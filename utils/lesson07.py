@@ -42,7 +42,9 @@ def check_conv_share(answer, classes: int = 5) -> bool:
     biases = [sum(layer.bias.numel() for layer in model[:cut] if isinstance(layer, kind)) for kind in (nn.Conv2d, nn.BatchNorm2d)]
     hint = (f"Count the parameters of the layers before nn.Flatten(), e.g. utils.count_parameters(model[:{cut}]), "
             "and divide by utils.count_parameters(model).")
-    if is_close(answer, 100 * expected, 0.05):
+    if answer is None:
+        hint = "Replace None with your answer: the conv blocks' share of all the parameters, a fraction between 0 and 1."
+    elif is_close(answer, 100 * expected, 0.05):
         hint = "That looks like a percentage: give a fraction between 0 and 1."
     elif is_close(answer, conv_only / total, 0.005, floor=0.0):
         hint = ("That counts only the Conv2d layers: batch norm's weight and bias belong to the conv blocks "
@@ -76,9 +78,10 @@ def check_frozen_conv(model) -> bool:
                                  "whose conv blocks end with nn.Flatten()).")
     conv = [p.requires_grad for p in model[:cut].parameters()]
     dense = [p.requires_grad for p in model[cut:].parameters()]
-    hint = ("Switch off the gradient of every parameter before nn.Flatten(): "
-            "for p in model[:9].parameters(): p.requires_grad_(False).")
-    if not any(dense):
+    hint = "Switch off the gradient (requires_grad) of every parameter of the layers before nn.Flatten()."
+    if not dense:
+        hint = "That is only the conv blocks (it ends with nn.Flatten()): pass the whole model, dense layers included."
+    elif not any(dense):
         hint = "You froze everything: the dense layers must keep learning, they are the part that fits the new task."
     elif not all(dense):
         hint = "Some dense-layer parameters are frozen too: only the layers before nn.Flatten() should be."
@@ -340,8 +343,8 @@ def check_probe_rate(answer, scores, pool: tuple, val: tuple, rates, per_class: 
     tried = [] if isinstance(answer, bool) else [lr for lr in rates if is_close(answer, lr, 1e-6, floor=0.0)]
     right = not missing and not off and bool(tried) and expected[tried[0]] >= best - 0.01
     if not given:
-        hint = ("Fill `scores` first: for each lr in PROBE_RATES, scores[lr] = lesson.linear_probe(x, y, *val, lr=lr) "
-                f"with x, y = utils.take_per_class(*pool, {per_class}, seed=0).")
+        hint = (f"Fill `scores` first: train a probe at every rate in PROBE_RATES on {per_class} labels per class "
+                "of the pool, and record each one's validation accuracy under its rate.")
     elif missing:
         hint = f"`scores` has no accuracy for the rates {', '.join(f'{lr:g}' for lr in missing)}: try every rate in PROBE_RATES."
     elif off and all(is_close(matched[lr], 100 * expected[lr], 0.01, floor=0.01) for lr in off):
