@@ -129,5 +129,5 @@ def plot_representations(representations: dict[str, torch.Tensor], labels: torch
             ax.text(*centre, str(digit), fontsize=12, fontweight="bold", ha="center", va="center",
                     bbox={"facecolor": "white", "edgecolor": digit_colors[digit], "linewidth": 2.5, "pad": 2})
         ax.set(title=name, xlabel="direction 1", ylabel="direction 2", xticks=[], yticks=[])
-    fig.suptitle(f"{points:,} test images seen through each layer of the trained network (PCA to 2-D)")
+    fig.suptitle(f"{points:,} images seen through each layer of the trained network (PCA to 2-D)")
     fig.tight_layout()
