@@ -32,6 +32,7 @@ def test_conv_parameters_checker(capsys):
     [[0, -1, -1], [1, 0, -1], [1, 1, 0]],                 # Prewitt turned, opposite sign
     [[0, 1 / 3, 2 / 3], [-1 / 3, 0, 1 / 3], [-2 / 3, -1 / 3, 0]],  # sums to 0 only up to rounding
     torch.tensor([[0.0, 1, 1], [-1, 0, 1], [-1, -1, 0]]),  # a tensor works too
+    [[0, 1, 0], [-1, 0, 1], [0, -1, 0]],                  # a central difference along the diagonal: ties with a thin line
 ])
 def test_edge_kernel_checker_accepts_diagonal_edge_detectors(kernel, capsys):
     assert lesson.check_edge_kernel(kernel)

@@ -127,10 +127,10 @@ def check_edge_kernel(answer) -> bool:
                                  "kernel turned by 45 degrees: a single +1/-1 pair in two corners also straddles "
                                  "straight edges.")
     pattern, strongest = max((value, name) for name, value in pattern_responses(kernel / kernel.abs().max()).items())
-    if pattern >= diagonal:
-        return report(False, "", f"It responds at least as strongly to {strongest} as to a diagonal edge, so it detects "
-                                 "lines or texture, not edges. Make one side of the kernel positive and the opposite "
-                                 "side negative, each weight the negative of the one opposite it through the centre.")
+    if pattern > 1.01 * diagonal:                # an edge detector can tie with a thin line (Sobel does); beating it is a line detector
+        return report(False, "", f"It responds more strongly to {strongest} than to a diagonal edge, so it detects "
+                                 "lines or texture, not edges. Make the kernel positive on one side of the diagonal and "
+                                 "negative on the other, changing steadily across it.")
     thick, strongest = max((value, name) for name, value in pattern_responses(kernel / kernel.abs().max(), width=2).items())
     if thick > 1.01 * diagonal:                  # a diagonal edge detector ties with a 2-pixel line; a line detector beats it
         return report(False, "", f"It responds more strongly to {strongest} than to a diagonal edge, so it detects "
