@@ -126,16 +126,13 @@ def check_edge_kernel(answer) -> bool:
                                  "needed). Let the weights change steadily from one corner to the opposite one, like a Sobel "
                                  "kernel turned by 45 degrees: a single +1/-1 pair in two corners also straddles "
                                  "straight edges.")
-    pattern, strongest = max((value, name) for name, value in pattern_responses(kernel / kernel.abs().max()).items())
-    if pattern > 1.01 * diagonal:                # an edge detector can tie with a thin line (Sobel does); beating it is a line detector
-        return report(False, "", f"It responds more strongly to {strongest} than to a diagonal edge, so it detects "
-                                 "lines or texture, not edges. Make the kernel positive on one side of the diagonal and "
-                                 "negative on the other, changing steadily across it.")
-    thick, strongest = max((value, name) for name, value in pattern_responses(kernel / kernel.abs().max(), width=2).items())
-    if thick > 1.01 * diagonal:                  # a diagonal edge detector ties with a 2-pixel line; a line detector beats it
-        return report(False, "", f"It responds more strongly to {strongest} than to a diagonal edge, so it detects "
-                                 "lines, not edges. Make one side of the kernel positive and the opposite side negative, "
-                                 "like a Sobel kernel turned by 45 degrees.")
+    for width in (1, 2):          # thin patterns, then 2-pixel lines: an edge detector may tie with them (Sobel does)
+        pattern, strongest = max((value, name) for name, value in
+                                 pattern_responses(kernel / kernel.abs().max(), width=width).items())
+        if pattern > 1.01 * diagonal:                     # responding more strongly than to the edge: a line detector
+            return report(False, "", f"It responds more strongly to {strongest} than to a diagonal edge, so it detects "
+                                     "lines or texture, not edges. Make the kernel positive on one side of the diagonal "
+                                     "and negative on the other, changing steadily across it.")
     if soft_diagonal < EDGE_RATIO * straight:
         return report(False, "", f"On a diagonal edge whose boundary pixel is half grey, as real edges are, it responds only "
                                  f"{soft_diagonal / straight:.2f} times as strongly as to a vertical or horizontal one (at "
