@@ -165,8 +165,19 @@ RIGHT_SPLITS = {"a": "training", "b": "validation", "c": "validation", "d": "val
 def test_split_jobs_checker():
     assert lesson.check_split_jobs(RIGHT_SPLITS)
     for wrong in (None, {**RIGHT_SPLITS, "c": "test"}, {**RIGHT_SPLITS, "e": "validation"},
-                  {**RIGHT_SPLITS, "d": "training"}, {"a": "training"}, {**RIGHT_SPLITS, "a": "train"}):
+                  {**RIGHT_SPLITS, "d": "training"}, {"a": "training"}, {**RIGHT_SPLITS, "a": "trainer"}):
         assert not lesson.check_split_jobs(wrong)
+
+
+def test_split_jobs_checker_accepts_the_usual_names_for_each_split():
+    assert lesson.check_split_jobs({"a": "train", "b": "val", "c": "Validation set", "d": " valid ", "e": "Test set"})
+    assert lesson.check_split_jobs({"A": "training set", "B": "dev", "C": "validation", "D": "validation", "E": "testing"})
+    assert not lesson.check_split_jobs({"a": "train", "b": "val", "c": "val", "d": "test", "e": "test"})
+
+
+def test_first_knob_checker_accepts_case_and_spelling_variants():
+    assert lesson.check_first_knob({"a": "Raise rate", "b": "regularize", "c": "lower_rate", "d": "fix the loop."})
+    assert not lesson.check_first_knob({"a": "Lower rate", "b": "regularize", "c": "raise_rate", "d": "fix the loop"})
 
 
 def test_split_jobs_checker_explains_each_wrong_job(capsys):

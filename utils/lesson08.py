@@ -177,8 +177,8 @@ SYMPTOMS = {
     "b": "training accuracy near 100%, validation accuracy 20 points lower",
     "c": "the loss grows for a few steps, then becomes nan",
     "d": "the training loss jitters from batch to batch around 1.6 and shows no trend at all, and every parameter "
-         "of the model, biases included, compared with torch.equal before and after an epoch (of Adam), is exactly "
-         "the same",
+         "of the model, biases included, compared with torch.equal before and after an epoch (of Adam at the usual "
+         "rate of 1e-3), is exactly the same",
 }
 REMEDIES = {"raise rate": "raise the learning rate",
             "lower rate": "lower the learning rate",
@@ -187,12 +187,25 @@ REMEDIES = {"raise rate": "raise the learning rate",
 _RIGHT_REMEDY = {"a": "raise rate", "b": "regularise", "c": "lower rate", "d": "fix the loop"}
 
 
+def _normalised(answer, names, synonyms: dict) -> dict | None:
+    """The answer dict with keys and values in lower case, trimmed, and each value mapped to one of `names`.
+
+    A synonym (e.g. 'train' for 'training') counts as its name. None if the answer is not such a dict.
+    """
+    if not isinstance(answer, dict) or not all(isinstance(v, str) and isinstance(k, str) for k, v in answer.items()):
+        return None
+    tidy = {key.strip().lower(): " ".join(value.strip().lower().replace("_", " ").split()).strip(" .")
+            for key, value in answer.items()}
+    tidy = {key: synonyms.get(value, value) for key, value in tidy.items()}
+    return tidy if all(value in names for value in tidy.values()) else None
+
+
 def check_first_knob(answer) -> bool:
     """Exercise 08.2: a dict {symptom letter: remedy name} matching each symptom of SYMPTOMS to a key of REMEDIES."""
     hint = (f"Answer with a dict such as {{'a': '...', 'b': '...', 'c': '...', 'd': '...'}}, using the names "
             f"{', '.join(repr(name) for name in REMEDIES)}.")
-    if isinstance(answer, dict) and set(answer) == set(SYMPTOMS) and \
-            all(isinstance(value, str) and value in REMEDIES for value in answer.values()):
+    answer = _normalised(answer, REMEDIES, {"regularize": "regularise", "fix loop": "fix the loop"})
+    if answer is not None and set(answer) == set(SYMPTOMS):
         wrong = [letter for letter in SYMPTOMS if answer[letter] != _RIGHT_REMEDY[letter]]
         hints = {"a": "(a): the loss does fall, steadily, just slowly: the steps are too small (lesson 03's 'too low').",
                  "b": "(b): a large train-validation gap is overfitting (lesson 04).",
@@ -200,7 +213,7 @@ def check_first_knob(answer) -> bool:
                       "'too high').",
                  "d": "(d): a model whose parameters all stay exactly the same, biases included, means no update reached "
                       "them (even with every ReLU dead, the last layer's bias still gets a gradient, so no usable learning "
-                      "rate explains it; a rate of 0, or one so tiny that every step rounds away from the nonzero weights, is a bug too); the jitter around log 5 = 1.61, "
+                      "rate explains it); the jitter around log 5 = 1.61, "
                       "a guess among 5 classes, comes from the different images in each batch. No learning rate "
                       "fixes that; look for a missing optimizer.step() or a model whose parameters are all frozen."}
         hint = " ".join(hints[letter] for letter in wrong)
@@ -217,6 +230,9 @@ JOBS = {
     "e": "say how well the finished model will do on new images",
 }
 SPLITS = ("training", "validation", "test")
+_SPLIT_SYNONYMS = {"train": "training", "training set": "training", "train set": "training",
+                   "val": "validation", "valid": "validation", "validation set": "validation", "val set": "validation",
+                   "dev": "validation", "test set": "test", "testing": "test"}
 _RIGHT_SPLIT = {"a": "training", "b": "validation", "c": "validation", "d": "validation", "e": "test"}
 
 
@@ -224,8 +240,8 @@ def check_split_jobs(answer) -> bool:
     """Exercise 08.3: a dict {job letter: split} naming the data set each job of JOBS uses."""
     hint = (f"Answer with a dict such as {{'a': '...', 'b': '...', ...}} with one of {', '.join(map(repr, SPLITS))} "
             f"for each of the letters {', '.join(JOBS)}.")
-    if isinstance(answer, dict) and set(answer) == set(JOBS) and \
-            all(isinstance(value, str) and value in SPLITS for value in answer.values()):
+    answer = _normalised(answer, SPLITS, _SPLIT_SYNONYMS)
+    if answer is not None and set(answer) == set(JOBS):
         wrong = [letter for letter in JOBS if answer[letter] != _RIGHT_SPLIT[letter]]
         hints = {"a": "(a): the weights learn from the training set, and only from it.",
                  "e": "(e): the test set, read once at the very end, is the only data no choice has looked at."}
