@@ -158,7 +158,7 @@ def test_conv_share_checker(capsys):
     assert "rounded too far" not in capsys.readouterr().out
     assert not lesson.check_conv_share(0.02373)                                             # four digits, not the right ones
     out = capsys.readouterr().out
-    assert "don't cut off" in out and "rounded too far" not in out
+    assert "cut off" not in out and "rounded too far" not in out                            # not a rounding of 0.02372
     assert not lesson.check_conv_share(0.0237)                                              # three digits: 10 classes round so too
     assert "four significant digits" in capsys.readouterr().out
     assert not lesson.check_conv_share(0.02365)                                             # the 10-class share
@@ -166,6 +166,19 @@ def test_conv_share_checker(capsys):
     ten = utils.make_cnn()                                                                  # the default: 10 classes
     assert not lesson.check_conv_share(utils.count_parameters(ten[:9]) / utils.count_parameters(ten))   # 0.02365
     assert "default of 10 classes" in capsys.readouterr().out
+
+
+def test_conv_share_checker_names_the_usual_miscounts(capsys):
+    model = utils.make_cnn(classes=5)
+    total = utils.count_parameters(model)
+    kernels = sum(layer.weight.numel() for layer in model[:9] if isinstance(layer, torch.nn.Conv2d))
+    assert not lesson.check_conv_share(round(kernels / total, 5))                           # kernels' weights only
+    assert "only the conv kernels' weights" in capsys.readouterr().out
+    with_buffers = sum(value.numel() for value in model[:9].state_dict().values())
+    assert not lesson.check_conv_share(round(with_buffers / total, 5))                      # state_dict() counted
+    assert "running statistics" in capsys.readouterr().out
+    assert not lesson.check_conv_share(0.0238)                                              # not a rounding of 0.02372
+    assert "rounded" not in capsys.readouterr().out
 
 
 def test_frozen_conv_checker():

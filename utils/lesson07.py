@@ -5,6 +5,7 @@ explorer of section 9 (transfer_features, label_budget_accuracy, make_transfer_e
 probes of section 8 (linear_probe, probe_budgets) and the network check of section 11 (can_reach).
 """
 
+import math
 import socket
 import threading
 import time
@@ -31,6 +32,13 @@ def _conv_cut(model) -> int | None:
     return next((i + 1 for i, layer in enumerate(model) if isinstance(layer, torch.nn.Flatten)), None)
 
 
+def _shortened(value: float, digits, cut_off: bool = False) -> list:
+    """`value` rounded (or, with cut_off, cut off) to each number of significant digits in `digits`."""
+    if cut_off:
+        return [math.floor(value / 10 ** (e := math.floor(math.log10(value)) - d + 1)) * 10 ** e for d in digits]
+    return [float(f"{value:.{d}g}") for d in digits]
+
+
 def check_conv_share(answer, classes: int = 5) -> bool:
     """Exercise 07.1: the fraction of utils.make_cnn(classes=classes)'s parameters that sit in its conv blocks."""
     model = make_cnn(classes=classes)
@@ -39,6 +47,9 @@ def check_conv_share(answer, classes: int = 5) -> bool:
     conv_only = sum(p.numel() for layer in model[:cut] if isinstance(layer, nn.Conv2d) for p in layer.parameters())
     total = sum(p.numel() for p in model.parameters())
     expected = conv / total
+    weights_only = sum(layer.weight.numel() for layer in model[:cut] if isinstance(layer, nn.Conv2d))
+    with_buffers = sum(value.numel() for value in model[:cut].state_dict().values())
+    all_entries = sum(value.numel() for value in model.state_dict().values())
     biases = [sum(layer.bias.numel() for layer in model[:cut] if isinstance(layer, kind)) for kind in (nn.Conv2d, nn.BatchNorm2d)]
     hint = (f"Count the parameters of the layers before nn.Flatten(), e.g. utils.count_parameters(model[:{cut}]), "
             "and divide by utils.count_parameters(model).")
@@ -49,6 +60,12 @@ def check_conv_share(answer, classes: int = 5) -> bool:
     elif is_close(answer, conv_only / total, 0.005, floor=0.0):
         hint = ("That counts only the Conv2d layers: batch norm's weight and bias belong to the conv blocks "
                 f"too. Count all of model[:{cut}].")
+    elif is_close(answer, weights_only / total, 5e-3, floor=0.0):
+        hint = ("That counts only the conv kernels' weights: their biases and batch norm's weight and bias belong to "
+                f"the conv blocks too. Count every parameter of model[:{cut}].")
+    elif is_close(answer, with_buffers / total, 1e-3, floor=0.0) or is_close(answer, with_buffers / all_entries, 1e-3, floor=0.0):
+        hint = ("That includes batch norm's running statistics (buffers in state_dict(), not parameters the optimiser "
+                "trains): count parameters only, e.g. with utils.count_parameters.")
     elif is_close(answer, 1 - expected, 0.001):
         hint = "That is the share of the dense layers; the question asks about the conv blocks."
     elif is_close(answer, conv, 0.001):
@@ -61,9 +78,9 @@ def check_conv_share(answer, classes: int = 5) -> bool:
     elif classes != 10 and is_close(answer, count_parameters((ten := make_cnn())[:cut]) / count_parameters(ten), 5e-6):   # 0.02365
         hint = (f"That matches the share for utils.make_cnn()'s default of 10 classes (0.02365); the exercise's "
                 f"network has {classes}: build utils.make_cnn(classes={classes}).")
-    elif is_close(answer, expected, 0.3, floor=0.0) and float(f"{float(answer):.3g}") == float(answer):
+    elif any(is_close(answer, short, 1e-9, floor=0.0) for short in _shortened(expected, range(1, 4))):
         hint = "Close, but rounded too far: give four significant digits."   # 0.02, 0.024 or 0.0237 for 0.02372
-    elif is_close(answer, expected, 0.3, floor=0.0):
+    elif any(is_close(answer, short, 1e-9, floor=0.0) for short in _shortened(expected, [4], cut_off=True)):
         hint = "Close: round (don't cut off) to four significant digits, or give the value Python computes."
     return report(is_close(answer, expected, 5e-6),      # four significant digits: 0.02372, not 0.02371 or 0.02373
                   f"{conv:,} of {total:,} parameters, {expected:.1%}: the reusable, generic part of this "
