@@ -95,8 +95,9 @@ def pattern_responses(kernel: torch.Tensor, width: int = 1) -> dict[str, float]:
 
 def check_edge_kernel(answer) -> bool:
     """Exercise 05.3: a 3 x 3 kernel that gives 0 on flat areas and responds to a diagonal edge at least
-    EDGE_RATIO times as strongly as to a vertical or a horizontal edge, and more strongly than to a thin line
-    or a fine checkerboard."""
+    EDGE_RATIO times as strongly as to a vertical or a horizontal edge, and no more strongly (within 1%) than to
+    a thin line, a dot, a fine checkerboard or a 2-pixel line. A tie with a line is allowed: a line is two edges
+    side by side, and a plain difference across the diagonal (no smoothing) answers a thin line as strongly as an edge."""
     try:
         kernel = torch.as_tensor(answer, dtype=torch.float32)
     except (TypeError, ValueError, RuntimeError):
