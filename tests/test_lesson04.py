@@ -232,3 +232,16 @@ def test_explorer_retrains_when_a_slider_moves(capsys, show_explorer):
     output = capsys.readouterr().out
     assert isinstance(explorer, ipywidgets.interactive)
     assert "250 training images, width 512" in output and "4000 training images, width 512" in output
+
+
+def test_choice_checker_reads_max_and_min_written_as_code():
+    for written, criterion in [("max(val_acc)", "validation accuracy"), ('max(results[name]["val_acc"])', "validation accuracy"),
+                               ("min(val_loss)", "validation loss"), ("most accurate on validation", "validation accuracy")]:
+        assert lesson._criterion(written) == criterion
+    assert lesson._criterion("min(val_acc)") == "backwards" and lesson._criterion("max(test_acc)") == "test"
+
+
+def test_diagnosis_treats_a_gap_of_exactly_ten_points_the_same_way_whatever_the_rounding():
+    assert lesson.diagnose(0.80, 0.70) == lesson.diagnose(0.90, 0.80) == "good fit"
+    assert lesson.diagnose(0.91, 0.80) == "overfitting"
+    assert lesson.normalise_diagnosis("memorisation") == lesson.normalise_diagnosis("Overfitting model") == "overfitting"

@@ -96,16 +96,17 @@ UNDERFITTING_BELOW = 0.80  # a training accuracy below this (with a small gap) i
 
 def diagnose(train_acc: float, val_acc: float) -> str:
     """Return 'overfitting', 'underfitting' or 'good fit' for a run, by the rule of exercise 04.2."""
-    if train_acc - val_acc > OVERFITTING_GAP:
+    if round(train_acc - val_acc, 9) > OVERFITTING_GAP:     # rounded: 0.90 - 0.80 and 0.80 - 0.70 are both 10 points
         return "overfitting"
-    if train_acc < UNDERFITTING_BELOW:
+    if round(train_acc, 9) < UNDERFITTING_BELOW:
         return "underfitting"
     return "good fit"
 
 
 _DIAGNOSIS_WORDS = {
     "overfitting": ("overfitting", "overfit", "overfitted", "overfits", "over fitting", "over fit", "over fitted",
-                    "memorising", "memorizing", "memorised", "memorized", "high variance"),
+                    "memorising", "memorizing", "memorised", "memorized", "memorisation", "memorization",
+                    "overfitting model", "overfitted model", "high variance"),
     "underfitting": ("underfitting", "underfit", "underfitted", "underfits", "under fitting", "under fit",
                      "under fitted", "high bias"),
     "good fit": ("good fit", "goodfit", "good", "good fitting", "well fit", "well fitted", "fits well",
@@ -150,7 +151,7 @@ def check_diagnosis(answer, runs=None) -> bool:
         train_acc, val_acc = runs[name]
         hint = (f"{len(runs) - len(wrong)} of {len(runs)} right. Look again at {name}: training "
                 f"{train_acc:.0%}, validation {val_acc:.0%}. First compare the two (is the gap more than "
-                f"{OVERFITTING_GAP:.0%}?), then ask whether training accuracy itself is high.")
+                f"{100 * OVERFITTING_GAP:.0f} points?), then ask whether training accuracy itself is high.")
     return report(not wrong, "A big gap means memorising (overfitting); a small gap at a low training "
                   "accuracy means the model cannot even fit its training data (underfitting).", hint)
 
@@ -167,7 +168,11 @@ def _criterion(word) -> str | None:
     loss', which picks the worst row) or None for a student's criterion."""
     if not isinstance(word, str):
         return None
+    call = re.fullmatch(r"\s*(max|min)\s*\((.*)\)\s*", word.lower())   # max(val_acc), min(history["val_loss"])
+    if call:
+        word = f"{'highest' if call[1] == 'max' else 'lowest'} {re.sub(r'[^a-z]+', ' ', call[2])}"
     text = _words(word).removeprefix("the ")
+    text = re.sub(r"^most accurate\b", "highest accuracy", text)
     high = ("highest ", "max ", "maximum ", "largest ", "greatest ", "top ", "biggest ", "higher ")
     low = ("lowest ", "min ", "minimum ", "smallest ", "lower ", "least ")
     most = least = False                            # 'highest ...' / 'lowest ...': which way the student looks
