@@ -86,3 +86,9 @@ def test_total_updates_checker_reads_a_number_typed_with_a_comma(capsys):
     out = capsys.readouterr().out
     assert "without a comma" in out and "images" in out
     assert lesson.check_total_updates("705")
+
+
+def test_gradient_checker_names_a_finite_difference_estimate(capsys):
+    assert not lesson.check_gradient(-11.9996)                      # section 3's estimate in float32, eps 1e-3
+    assert "finite-difference estimate" in capsys.readouterr().out
+    assert lesson.check_gradient(-12)

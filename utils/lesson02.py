@@ -40,6 +40,9 @@ def check_gradient(answer, w: float = 1.0, x: float = 2.0, y: float = 5.0) -> bo
         hint = "Check the sign: at this w, w*x - y is negative."
     elif is_close(answer, (w * x - y) ** 2, 1e-6):
         hint = "That is the value of f itself. The question asks for its derivative df/dw."
+    elif is_close(answer, expected, 1e-2):
+        hint = ("That looks like a finite-difference estimate, close but not exact; the exact derivative, from the "
+                "chain rule or autograd, is a whole number here.")
     return report(is_close(answer, expected, 1e-6),
                   f"df/dw = 2(wx - y) * x = {expected:g}: increasing w lowers f here.", hint)
 
