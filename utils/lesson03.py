@@ -47,8 +47,8 @@ def check_effective_step(answer, lr: float = 0.002, momentum: float = 0.95) -> b
         hint = "That goes the wrong way: momentum makes the steps longer, so divide by (1 - β), don't multiply."
     return report(is_close(answer, expected, 0.01, floor=0),
                   f"{lr:g} / (1 - {momentum:g}) = {expected:g}: at full speed each step is {1 / (1 - momentum):g} "
-                  "times the plain one. Where the gradient flips sign at every step (across a valley at the edge of "
-                  "stability), the pushes partly cancel instead.",
+                  "times the plain one. Where the gradient flips sign at every step (across a valley at the stability "
+                  "limit), the pushes partly cancel instead.",
                   hint)
 
 
