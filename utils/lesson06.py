@@ -57,7 +57,7 @@ def check_safe_augmentations(answer) -> bool:
         names = " and ".join(", ".join(f"'{letter}' ({DIGIT_CHANGES[letter]})" for letter in missing).rsplit(", ", 1))
         return report(False, "", f"You left out {names}. It keeps the label, and digits cut roughly from forms are "
                                  "not centred or sized the way MNIST's are: they come shifted, "
-                                 "larger or smaller, and slanted, so this change occurs for that use.")
+                                 "larger or smaller, and tilted, so this change occurs for that use.")
     verdict = ("Shifts, turns and zooms keep the label and occur in digits cut roughly from forms; a 180-degree "
                "turn fails the first question (a 6 becomes a 9), and mirroring, either way, the second (shapes "
                "nobody writes). Brightening (e) is the one you may take or leave: it looks like a bolder pen, "
