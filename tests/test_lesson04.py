@@ -245,3 +245,14 @@ def test_diagnosis_treats_a_gap_of_exactly_ten_points_the_same_way_whatever_the_
     assert lesson.diagnose(0.80, 0.70) == lesson.diagnose(0.90, 0.80) == "good fit"
     assert lesson.diagnose(0.91, 0.80) == "overfitting"
     assert lesson.normalise_diagnosis("memorisation") == lesson.normalise_diagnosis("Overfitting model") == "overfitting"
+
+
+def test_checkers_accept_more_fair_wordings():
+    for written, criterion in [("highest log likelihood", "validation loss"), ("fewest validation errors", "validation accuracy"),
+                               ("lowest misclassification rate", "validation accuracy")]:
+        assert lesson._criterion(written) == criterion
+    assert lesson._criterion("lowest log-likelihood") == "backwards"
+    for word in ("fit well", "generalises well", "underfitting/high bias"):
+        assert lesson.normalise_diagnosis(word) in ("good fit", "underfitting")
+    assert lesson.normalise_diagnosis("overfit/underfit") is None
+    assert lesson.check_diagnosis({"a": "overfitting", "b": "underfitting", "c": "good fit"})

@@ -109,8 +109,8 @@ _DIAGNOSIS_WORDS = {
                     "overfitting model", "overfitted model", "high variance"),
     "underfitting": ("underfitting", "underfit", "underfitted", "underfits", "under fitting", "under fit",
                      "under fitted", "high bias"),
-    "good fit": ("good fit", "goodfit", "good", "good fitting", "well fit", "well fitted", "fits well",
-                 "just right"),
+    "good fit": ("good fit", "goodfit", "good", "good fitting", "well fit", "well fitted", "fits well", "fit well",
+                 "just right", "generalises well", "generalizes well"),
 }
 
 
@@ -125,8 +125,9 @@ def normalise_diagnosis(word) -> str | None:
     """Return 'overfitting', 'underfitting' or 'good fit' for a student's word for it, or None if not one."""
     if not isinstance(word, str):
         return None
-    text = _words(word)
-    return next((label for label, words in _DIAGNOSIS_WORDS.items() if text in words), None)
+    labels = {next((label for label, words in _DIAGNOSIS_WORDS.items() if part.strip() in words), None)
+              for part in _words(word).split("/")}                  # 'underfitting/high bias' names one diagnosis
+    return labels.pop() if len(labels) == 1 else None
 
 
 def check_diagnosis(answer, runs=None) -> bool:
@@ -136,6 +137,9 @@ def check_diagnosis(answer, runs=None) -> bool:
     """
     runs = runs or {"A": (1.00, 0.74), "B": (0.66, 0.65), "C": (0.92, 0.89)}
     expected = {name: diagnose(*accuracies) for name, accuracies in runs.items()}
+    if isinstance(answer, dict):                                       # {'a': ...} names run 'A' too
+        by_lower = {str(name).lower(): name for name in runs}
+        answer = {by_lower.get(str(key).strip().lower(), key): value for key, value in answer.items()}
     if not isinstance(answer, dict) or set(answer) != set(runs):
         return report(False, "", f"Answer with a dict that names every run, e.g. "
                       f"{{{', '.join(repr(name) + ': ...' for name in runs)}}}, each value one of "
@@ -184,7 +188,9 @@ def _criterion(word) -> str | None:
         text = text.removeprefix(extreme)
     if re.search(r"\btest(s|ing)?\b", text) and not re.search(r"\bval(idation)?\b", text):   # 'test' alone, not
         return "test"                               # inside 'greatest', nor in 'validation accuracy, not test'
-    if re.search(r"\berror\b", text) and not re.search(r"\bacc(uracy)?\b|\bloss\b|\btrain", text):
+    if re.search(r"\blikelihood\b", text) and not re.search(r"\bacc(uracy)?\b", text):   # the likelihood is loss's opposite
+        return ("backwards" if least else "validation loss") if not re.search(r"\btrain", text) else None
+    if re.search(r"\berrors?\b|\bmisclassification|\bmistakes?\b", text) and not re.search(r"\bacc(uracy)?\b|\bloss\b|\btrain", text):
         return "backwards" if most else "validation accuracy"   # the lowest error rate is the highest accuracy
     found = _named_criterion(text)
     if (found == "validation accuracy" and least) or (found == "validation loss" and most):
