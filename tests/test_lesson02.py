@@ -92,3 +92,9 @@ def test_gradient_checker_names_a_finite_difference_estimate(capsys):
     assert not lesson.check_gradient(-11.9996)                      # section 3's estimate in float32, eps 1e-3
     assert "finite-difference estimate" in capsys.readouterr().out
     assert lesson.check_gradient(-12)
+
+
+def test_cross_entropy_checker_wants_the_third_decimal_right(capsys):
+    assert lesson.check_cross_entropy(1.741)                        # -log(0.1753...) = 1.7413
+    assert not lesson.check_cross_entropy(1.743)                    # p rounded to 0.175 first
+    assert "don't round it" in capsys.readouterr().out

@@ -24,7 +24,7 @@ def check_cross_entropy(answer, logits=(2.0, 0.5, -1.0), label: int = 1) -> bool
         hint = "Close, but not close enough: keep every digit of p (don't round it) before taking -log(p)."
     elif label != 0 and is_close(answer, torch.nn.functional.cross_entropy(scores.unsqueeze(0), torch.tensor([0])).item(), 1e-3):
         hint = f"That is the loss if the true class were 0. Here the true class is {label}: use p of class {label}."
-    return report(is_close(answer, expected, 1e-3),
+    return report(is_close(answer, expected, 5e-4 / abs(expected), floor=0.0),      # within half a unit of the 3rd decimal
                   f"The true class gets p = {probability:.4f}, so the loss is -log(p) = {expected:.4f}.", hint)
 
 
