@@ -122,11 +122,12 @@ def check_edge_kernel(answer) -> bool:
         return report(False, "", "It barely responds to a diagonal edge. Put positive weights towards one "
                                  "corner of the kernel and negative weights towards the opposite corner.")
     if diagonal < EDGE_RATIO * straight:
+        pair = (kernel != 0).sum().item() == 2          # e.g. +1 and -1 in two opposite corners
         return report(False, "", f"It responds to a diagonal edge less than {EDGE_RATIO} times as strongly as to a vertical or "
                                  f"horizontal one (ratio {diagonal / straight:.2f}; at least {EDGE_RATIO} is "
                                  "needed). Let the weights change steadily from one corner to the opposite one, like a Sobel "
-                                 "kernel turned by 45 degrees: a single +1/-1 pair in two corners also straddles "
-                                 "straight edges.")
+                                 "kernel turned by 45 degrees" + (": a single +1/-1 pair in two corners also straddles "
+                                 "straight edges." if pair else "."))
     for width in (1, 2):          # thin patterns, then 2-pixel lines: an edge detector may tie with them (Sobel does)
         pattern, strongest = max((value, name) for name, value in
                                  pattern_responses(kernel / kernel.abs().max(), width=width).items())
