@@ -135,3 +135,9 @@ def test_edge_checker_turns_away_a_diagonal_line_detector(capsys):
     for diagonal_edge in ([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]], [[0, 1, 1], [-1, 0, 1], [-1, -1, 0]],
                           [[0, 3, 10], [-3, 0, 3], [-10, -3, 0]]):         # Sobel, Prewitt and Scharr, turned by 45 degrees
         assert lesson.check_edge_kernel(diagonal_edge)
+
+
+def test_edge_checker_turns_away_a_corner_finder(capsys):
+    # A fresh reader's counter-example: it answers a bright quadrant corner (4) more strongly than a diagonal edge (3).
+    assert not lesson.check_edge_kernel([[-1, -1, 0], [1, 1, -1], [1, 1, -1]])
+    assert "a bright corner" in capsys.readouterr().out

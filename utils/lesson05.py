@@ -77,7 +77,7 @@ def edge_responses(kernel: torch.Tensor) -> dict[str, float]:
 
 def pattern_responses(kernel: torch.Tensor, width: int = 1) -> dict[str, float]:
     """Return a 3 x 3 kernel's strongest absolute response to lines `width` pixels wide (both diagonals, horizontal,
-    vertical), a single dot and a fine checkerboard (8 x 8 images of 0s and 1s), each divided by the kernel's total
+    vertical), a single dot, a fine checkerboard and a bright corner (8 x 8 images of 0s and 1s), each divided by the kernel's total
     absolute weight. An edge detector answers an edge more strongly than these; a line or texture detector does not.
     With width 2 only the diagonal lines are returned: a diagonal edge detector ties with them, a line detector beats them."""
     size = kernel.abs().sum().item()
@@ -89,6 +89,10 @@ def pattern_responses(kernel: torch.Tensor, width: int = 1) -> dict[str, float]:
     if width == 1:
         images |= {"a thin horizontal line": (rows == 4).float(), "a thin vertical line": (cols == 4).float(),
                    "a single dot": ((rows == 4) & (cols == 4)).float(), "a fine checkerboard": ((rows + cols) % 2).float()}
+        images |= {f"a bright corner ({where})": ((rows >= 4) == down) & ((cols >= 4) == right)      # a quadrant of light
+                   for where, down, right in (("lower right", True, True), ("lower left", True, False),
+                                              ("upper right", False, True), ("upper left", False, False))}
+        images = {name: image.float() for name, image in images.items()}
     return {name: torch.nn.functional.conv2d(image[None, None], kernel[None, None]).abs().max().item() / size
             for name, image in images.items()}
 
@@ -96,7 +100,7 @@ def pattern_responses(kernel: torch.Tensor, width: int = 1) -> dict[str, float]:
 def check_edge_kernel(answer) -> bool:
     """Exercise 05.3: a 3 x 3 kernel that gives 0 on flat areas and responds to a diagonal edge at least
     EDGE_RATIO times as strongly as to a vertical or a horizontal edge, and no more strongly (within 1%) than to
-    a thin line, a dot, a fine checkerboard or a 2-pixel line. A tie with a line is allowed: a line is two edges
+    a thin line, a dot, a fine checkerboard, a bright corner or a 2-pixel line. A tie with a line is allowed: a line is two edges
     side by side, and a plain difference across the diagonal (no smoothing) answers a thin line as strongly as an edge."""
     try:
         kernel = torch.as_tensor(answer, dtype=torch.float32)

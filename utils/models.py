@@ -27,7 +27,7 @@ def make_cnn(channels: tuple[int, int] = (16, 32), hidden: int = 128, classes: i
     """Return a small CNN for 1 x 28 x 28 images: two conv-BN-ReLU-pool blocks, then two linear layers."""
     first, second = channels
     # inplace=True: each ReLU overwrites the batch norm's output instead of writing a new tensor, as
-    # torchvision's models do. Same numbers to the last bit, and a little faster: lesson 05's appendix times it.
+    # torchvision's models do. Same numbers to the last bit; the speed varies by CPU: lesson 05's appendix times it.
     model = nn.Sequential(
         nn.Conv2d(1, first, 3, padding=1), nn.BatchNorm2d(first), nn.ReLU(inplace=True), nn.MaxPool2d(2),
         nn.Conv2d(first, second, 3, padding=1), nn.BatchNorm2d(second), nn.ReLU(inplace=True), nn.MaxPool2d(2),
