@@ -98,3 +98,8 @@ def test_cross_entropy_checker_wants_the_third_decimal_right(capsys):
     assert lesson.check_cross_entropy(1.741)                        # -log(0.1753...) = 1.7413
     assert not lesson.check_cross_entropy(1.743)                    # p rounded to 0.175 first
     assert "don't round it" in capsys.readouterr().out
+
+
+def test_cross_entropy_checker_asks_for_three_decimals_when_rounded_to_two(capsys):
+    assert not lesson.check_cross_entropy(1.74)
+    assert "three decimals" in capsys.readouterr().out

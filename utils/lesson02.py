@@ -20,6 +20,8 @@ def check_cross_entropy(answer, logits=(2.0, 0.5, -1.0), label: int = 1) -> bool
         hint = "That is the base-10 logarithm. Cross-entropy uses the natural log: math.log or torch.log."
     elif is_close(answer, -(scores[label] / scores.sum()).log().item(), 1e-3):
         hint = "Exponentiate the logits before dividing by their sum: that is what the softmax does."
+    elif is_close(answer, round(expected, 2), 1e-9) or is_close(answer, round(expected, 1), 1e-9):
+        hint = f"Right working, rounded too far: give three decimals ({expected:.3f})."
     elif is_close(answer, expected, 0.02):
         hint = "Close, but not close enough: keep every digit of p (don't round it) before taking -log(p)."
     elif label != 0 and is_close(answer, torch.nn.functional.cross_entropy(scores.unsqueeze(0), torch.tensor([0])).item(), 1e-3):
