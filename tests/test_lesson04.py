@@ -256,3 +256,10 @@ def test_checkers_accept_more_fair_wordings():
         assert lesson.normalise_diagnosis(word) in ("good fit", "underfitting")
     assert lesson.normalise_diagnosis("overfit/underfit") is None
     assert lesson.check_diagnosis({"a": "overfitting", "b": "underfitting", "c": "good fit"})
+
+
+def test_criterion_reads_negative_log_likelihood_and_maximise_minimise():
+    assert lesson._criterion("lowest negative log-likelihood") == "validation loss"
+    assert lesson._criterion("maximize validation loss") == "backwards"
+    assert lesson._criterion("minimise validation accuracy") == "backwards"
+    assert lesson._criterion("maximise validation accuracy") == "validation accuracy"

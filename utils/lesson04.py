@@ -177,8 +177,9 @@ def _criterion(word) -> str | None:
         word = f"{'highest' if call[1] == 'max' else 'lowest'} {re.sub(r'[^a-z]+', ' ', call[2])}"
     text = _words(word).removeprefix("the ")
     text = re.sub(r"^most accurate\b", "highest accuracy", text)
-    high = ("highest ", "max ", "maximum ", "largest ", "greatest ", "top ", "biggest ", "higher ")
-    low = ("lowest ", "min ", "minimum ", "smallest ", "lower ", "least ")
+    high = ("highest ", "max ", "maximum ", "largest ", "greatest ", "top ", "biggest ", "higher ", "maximise ", "maximize ")
+    low = ("lowest ", "min ", "minimum ", "smallest ", "lower ", "least ", "minimise ", "minimize ")
+    text = re.sub(r"\bnegative log ?likelihood\b", "loss", text)      # the negative log-likelihood is the loss
     most = least = False                            # 'highest ...' / 'lowest ...': which way the student looks
     if text.startswith("worst "):                   # 'worst validation loss' picks the worst row, whatever follows
         return "backwards"
