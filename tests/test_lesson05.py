@@ -131,7 +131,7 @@ def test_edge_checker_turns_away_a_diagonal_line_detector(capsys):
     # A kernel that answers a 2-pixel diagonal line more strongly than a diagonal edge detects lines: a fresh
     # reader's counter-example, which passed the 1-pixel lines. Real diagonal edge kernels only tie with such a line.
     assert not lesson.check_edge_kernel([[2, 2, -2], [-2, 1, 1], [-1, -1, 0]])
-    assert "2-pixel diagonal line" in capsys.readouterr().out
+    assert "2-pixel" in capsys.readouterr().out          # a 2-pixel checkerboard or diagonal line beats its edge response
     for diagonal_edge in ([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]], [[0, 1, 1], [-1, 0, 1], [-1, -1, 0]],
                           [[0, 3, 10], [-3, 0, 3], [-10, -3, 0]]):         # Sobel, Prewitt and Scharr, turned by 45 degrees
         assert lesson.check_edge_kernel(diagonal_edge)
@@ -140,4 +140,16 @@ def test_edge_checker_turns_away_a_diagonal_line_detector(capsys):
 def test_edge_checker_turns_away_a_corner_finder(capsys):
     # A fresh reader's counter-example: it answers a bright quadrant corner (4) more strongly than a diagonal edge (3).
     assert not lesson.check_edge_kernel([[-1, -1, 0], [1, 1, -1], [1, 1, -1]])
-    assert "a bright corner" in capsys.readouterr().out
+    out = capsys.readouterr().out                      # the hint names its strongest pattern: here a T-junction
+    assert "a bright corner" in out or "T-junction" in out
+
+
+@pytest.mark.parametrize("kernel, pattern", [
+    ([[-1, -1, 1], [0, 1, -1], [0, 1, 0]], "a 2-pixel checkerboard"),    # a fresh reader's texture detector
+    ([[2, 1, -1], [0, -2, 2], [0, 0, -2]], "a short diagonal dash"),
+    ([[1, 0, 1], [-1, 2, -1], [-2, 0, 0]], "T-junction"),               # it answers where two lines meet
+])
+def test_edge_checker_turns_away_texture_and_junction_detectors(kernel, pattern, capsys):
+    assert not lesson.check_edge_kernel(kernel)
+    out = capsys.readouterr().out
+    assert pattern in out and "lines or texture" in out

@@ -77,8 +77,8 @@ def edge_responses(kernel: torch.Tensor) -> dict[str, float]:
 
 def pattern_responses(kernel: torch.Tensor, width: int = 1) -> dict[str, float]:
     """Return a 3 x 3 kernel's strongest absolute response to lines `width` pixels wide (both diagonals, horizontal,
-    vertical), a single dot, a fine checkerboard and a bright corner (8 x 8 images of 0s and 1s), each divided by the kernel's total
-    absolute weight. An edge detector answers an edge more strongly than these; a line or texture detector does not.
+    vertical), a single dot, a fine and a 2-pixel checkerboard, a bright corner, a short diagonal dash and T-junctions of
+    thin lines (8 x 8 images of 0s and 1s), each divided by the kernel's total absolute weight. An edge detector answers an edge more strongly than these; a line or texture detector does not.
     With width 2 only the diagonal lines are returned: a diagonal edge detector ties with them, a line detector beats them."""
     size = kernel.abs().sum().item()
     rows, cols = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
@@ -92,6 +92,13 @@ def pattern_responses(kernel: torch.Tensor, width: int = 1) -> dict[str, float]:
         images |= {f"a bright corner ({where})": ((rows >= 4) == down) & ((cols >= 4) == right)      # a quadrant of light
                    for where, down, right in (("lower right", True, True), ("lower left", True, False),
                                               ("upper right", False, True), ("upper left", False, False))}
+        images |= {"a 2-pixel checkerboard": (rows // 2 + cols // 2) % 2 == 1,
+                   "a short diagonal dash": ((rows == 3) & (cols == 3)) | ((rows == 4) & (cols == 4)),
+                   "a short diagonal dash the other way": ((rows == 3) & (cols == 4)) | ((rows == 4) & (cols == 3)),
+                   "a T-junction": (rows == 3) | ((cols == 4) & (rows > 3)),          # where two thin lines meet
+                   "an upside-down T-junction": (rows == 4) | ((cols == 4) & (rows < 4)),
+                   "a sideways T-junction": (cols == 3) | ((rows == 4) & (cols > 3)),
+                   "a sideways T-junction the other way": (cols == 4) | ((rows == 4) & (cols < 4))}
         images = {name: image.float() for name, image in images.items()}
     return {name: torch.nn.functional.conv2d(image[None, None], kernel[None, None]).abs().max().item() / size
             for name, image in images.items()}
@@ -100,7 +107,7 @@ def pattern_responses(kernel: torch.Tensor, width: int = 1) -> dict[str, float]:
 def check_edge_kernel(answer) -> bool:
     """Exercise 05.3: a 3 x 3 kernel that gives 0 on flat areas and responds to a diagonal edge at least
     EDGE_RATIO times as strongly as to a vertical or a horizontal edge, and no more strongly (within 1%) than to
-    a thin line, a dot, a fine checkerboard, a bright corner or a 2-pixel line. A tie with a line is allowed: a line is two edges
+    a thin line, a dot, a checkerboard, a bright corner, a short dash, a T-junction or a 2-pixel line. A tie with a line is allowed: a line is two edges
     side by side, and a plain difference across the diagonal (no smoothing) answers a thin line as strongly as an edge."""
     try:
         kernel = torch.as_tensor(answer, dtype=torch.float32)
@@ -137,7 +144,7 @@ def check_edge_kernel(answer) -> bool:
                                  pattern_responses(kernel / kernel.abs().max(), width=width).items())
         if pattern > 1.01 * diagonal:                     # responding more strongly than to the edge: a line detector
             return report(False, "", f"It responds more strongly to {strongest} than to a diagonal edge, so it detects "
-                                     "lines or texture, not edges. Make the kernel positive on one side of the diagonal "
+                                     "lines or texture, or where lines meet, not edges. Make the kernel positive on one side of the diagonal "
                                      "and negative on the other, changing steadily across it.")
     if soft_diagonal < EDGE_RATIO * straight:
         return report(False, "", f"On a diagonal edge whose boundary pixel is half grey, as real edges are, it responds only "
