@@ -70,11 +70,12 @@ def test_onecycle_start_checker(capsys):
 
 
 def test_scaled_rate_checker(capsys):
-    assert lesson.check_scaled_rate(0.04)
-    assert lesson.check_scaled_rate(0.01 * 256 / 64)
+    assert lesson.check_scaled_rate(0.08)
+    assert lesson.check_scaled_rate(0.01 * 512 / 64)
+    assert not lesson.check_scaled_rate(0.04)            # Exercise 2's answer, or the batch of 256 of an older version
     assert lesson.check_scaled_rate(0.2, base_lr=0.1, base_batch=32, new_batch=64)
     assert "✅" in capsys.readouterr().out
-    for wrong, hint in ((0.0025, "wrong way"), (0.02, "square-root"), (0.01, "fewer steps"),
+    for wrong, hint in ((0.00125, "wrong way"), (0.01 * 8 ** 0.5, "square-root"), (0.01, "fewer steps"),
                         (None, "same factor"), (0.4, "same factor")):
         assert not lesson.check_scaled_rate(wrong)
         assert hint in capsys.readouterr().out

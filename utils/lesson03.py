@@ -68,7 +68,7 @@ def check_onecycle_start(answer, max_lr: float = 0.1) -> bool:
                   "warms up to the peak, then anneals far below the start.", hint)
 
 
-def check_scaled_rate(answer, base_lr: float = 0.01, base_batch: int = 64, new_batch: int = 256) -> bool:
+def check_scaled_rate(answer, base_lr: float = 0.01, base_batch: int = 64, new_batch: int = 512) -> bool:
     """Exercise 03.4: the learning rate the linear scaling rule gives for a new batch size."""
     ratio = new_batch / base_batch
     expected = base_lr * ratio
