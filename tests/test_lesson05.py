@@ -4,6 +4,7 @@ import pytest
 import torch
 from torch import nn
 
+import utils
 from utils import lesson05 as lesson
 
 
@@ -111,6 +112,17 @@ def test_multiply_adds_counts_conv_and_linear_layers():
     # conv: 4 x 5 x 5 outputs, 9 weights each; linear: 3 outputs, 100 weights each
     assert lesson.multiply_adds(model, torch.zeros(1, 1, 5, 5)) == 4 * 5 * 5 * 9 + 3 * 100
     assert model.training, "multiply_adds must leave the model in the mode it found it in"
+    # training: weight gradients as much again, input gradients as much again except in the first layer
+    assert lesson.multiply_adds(model, torch.zeros(1, 1, 5, 5), training=True) == 3 * (900 + 300) - 900
+
+
+def test_training_multiply_adds_agree_with_torchs_flop_counter():
+    from torch.utils.flop_counter import FlopCounterMode
+    for model in [utils.make_cnn(), utils.make_mlp([784, 256, 128, 10])]:
+        image = torch.zeros(1, 1, 28, 28)
+        with FlopCounterMode(display=False) as counter:
+            model(image).sum().backward()          # one forward and backward pass, as a training step does
+        assert counter.get_total_flops() == 2 * lesson.multiply_adds(model, image, training=True)   # a flop is half a multiply-add
 
 
 def test_conv_parameters_checker_reads_a_number_written_with_a_comma(capsys):

@@ -272,17 +272,19 @@ def make_kernel_explorer(images: dict[str, torch.Tensor] | None = None) -> widge
     return widgets.VBox([widgets.HBox([widgets.VBox([image_box, preset_box]), grid]), out])
 
 
-def multiply_adds(model: nn.Module, image: torch.Tensor) -> int:
+def multiply_adds(model: nn.Module, image: torch.Tensor, training: bool = False) -> int:
     """Return the multiply-adds one forward pass of `image` (a batch of one) costs in the model's conv and linear layers.
 
     Every output value of a convolution or a linear layer reads one weight per input it sees, so a layer costs
     (number of outputs) x (weights per output). Batch norm, ReLU and pooling cost little beside them.
+    With training=True, add what backpropagation costs on top: each layer's weight gradients as much again as its
+    forward pass, and the gradient it passes back to its input as much again, except in the first layer, whose
+    input (the image) needs none.
     """
-    total = 0
+    costs = []
 
     def count(layer, inputs, output):
-        nonlocal total
-        total += output.numel() * layer.weight[0].numel()
+        costs.append(output.numel() * layer.weight[0].numel())
 
     hooks = [layer.register_forward_hook(count) for layer in model.modules() if isinstance(layer, (nn.Conv2d, nn.Linear))]
     was_training = model.training
@@ -292,4 +294,4 @@ def multiply_adds(model: nn.Module, image: torch.Tensor) -> int:
     model.train(was_training)
     for hook in hooks:
         hook.remove()
-    return total
+    return 3 * sum(costs) - costs[0] if training else sum(costs)
