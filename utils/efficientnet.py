@@ -138,7 +138,7 @@ def prepare_photos(photos, size: int = 224) -> torch.Tensor:
     """Return PIL photos as one normalised batch, prepared as EfficientNet's reference evaluation does.
 
     The shorter side is resized to size / 0.875 (256 for 224) and the centre size x size square is cut out,
-    so the crop keeps the central 87.5% of the photo; then the pixels are scaled as in training.
+    so the crop keeps the central 87.5% of the shorter side; then the pixels are scaled as in training.
     """
     from torchvision.transforms import v2
     pipeline = v2.Compose([v2.PILToTensor(), v2.Resize(round(size / 0.875), antialias=True), v2.CenterCrop(size),

@@ -83,8 +83,8 @@ def check_conv_share(answer, classes: int = 5) -> bool:
     elif any(is_close(answer, short, 1e-9, floor=0.0) for short in _shortened(expected, [4], cut_off=True)):
         hint = "Close: round (don't cut off) to four significant digits, or give the value Python computes."
     return report(is_close(answer, expected, 5e-6),      # four significant digits: 0.02372, not 0.02371 or 0.02373
-                  f"{conv:,} of {total:,} parameters, {expected:.1%}: the reusable, generic part of this "
-                  "network is tiny; almost all the weights are in the first dense layer.", hint)
+                  f"{conv:,} of {total:,} parameters, {expected:.1%}: the part that transferred to the digits 5 to 9 "
+                  "is tiny; almost all the weights are in the first dense layer.", hint)
 
 
 def check_frozen_conv(model) -> bool:
