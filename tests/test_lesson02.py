@@ -9,28 +9,31 @@ from utils import lesson02 as lesson
 
 
 def test_cross_entropy_checker_accepts_minus_log_softmax():
-    logits = [2.0, 0.5, -1.0]
-    right = -math.log(math.exp(logits[1]) / sum(math.exp(v) for v in logits))
+    logits = [1.0, 2.0, 0.5]
+    right = -math.log(math.exp(logits[0]) / sum(math.exp(v) for v in logits))
     assert lesson.check_cross_entropy(right)
     assert lesson.check_cross_entropy(torch.tensor(right))
     assert lesson.check_cross_entropy(-math.log(math.exp(3.0) / (math.exp(3.0) + 1)), logits=(3.0, 0.0), label=0)
 
 
-@pytest.mark.parametrize("wrong", [None, "abc", 1.70, 0.1753, -1.7413, 0.7562, 1.0986, 2.3026])
+@pytest.mark.parametrize("wrong", [None, "abc", 1.70, 0.2312, -1.4644, 0.6360, 1.0986, 2.3026, 0.4644, 1.9644])
 def test_cross_entropy_checker_rejects_common_mistakes(wrong, capsys):
     assert not lesson.check_cross_entropy(wrong)
     assert "❌" in capsys.readouterr().out
 
 
 def test_cross_entropy_checker_names_the_mistake(capsys):
-    lesson.check_cross_entropy(0.1753)   # the probability, not the loss
+    lesson.check_cross_entropy(0.2312)   # the probability, not the loss
     assert "-log(p)" in capsys.readouterr().out
-    lesson.check_cross_entropy(-1.7413)  # sign forgotten
+    lesson.check_cross_entropy(-1.4644)  # sign forgotten
     assert "sign" in capsys.readouterr().out
-    lesson.check_cross_entropy(-math.log(0.18))   # p rounded to 0.18 before the log: 1.715
+    lesson.check_cross_entropy(-math.log(0.23))   # p rounded to 0.23 before the log: 1.470
     assert "don't round" in capsys.readouterr().out
-    lesson.check_cross_entropy(0.2413)   # class 0's loss, not class 1's
-    assert "true class is 1" in capsys.readouterr().out
+    lesson.check_cross_entropy(0.4644)   # class 1's loss, not class 0's
+    out = capsys.readouterr().out
+    assert "true class were 1" in out and "true class is 0" in out
+    lesson.check_cross_entropy(1.9644)   # class 2's loss
+    assert "true class were 2" in capsys.readouterr().out
 
 
 def test_gradient_checker():
@@ -95,11 +98,11 @@ def test_gradient_checker_names_a_finite_difference_estimate(capsys):
 
 
 def test_cross_entropy_checker_wants_the_third_decimal_right(capsys):
-    assert lesson.check_cross_entropy(1.741)                        # -log(0.1753...) = 1.7413
-    assert not lesson.check_cross_entropy(1.743)                    # p rounded to 0.175 first
+    assert lesson.check_cross_entropy(1.464)                        # -log(0.2312...) = 1.4644
+    assert not lesson.check_cross_entropy(1.465)                    # p rounded to 0.231 first: 1.4653
     assert "don't round it" in capsys.readouterr().out
 
 
 def test_cross_entropy_checker_asks_for_three_decimals_when_rounded_to_two(capsys):
-    assert not lesson.check_cross_entropy(1.74)
+    assert not lesson.check_cross_entropy(1.46)
     assert "three decimals" in capsys.readouterr().out

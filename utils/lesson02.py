@@ -6,7 +6,7 @@ import torch
 from .checks import comma_typed, is_close, report
 
 
-def check_cross_entropy(answer, logits=(2.0, 0.5, -1.0), label: int = 1) -> bool:
+def check_cross_entropy(answer, logits=(1.0, 2.0, 0.5), label: int = 0) -> bool:
     """Exercise 02.1: cross-entropy loss of one example with these logits and true class `label`."""
     scores = torch.tensor(logits, dtype=torch.float64)
     expected = torch.nn.functional.cross_entropy(scores.unsqueeze(0), torch.tensor([label])).item()
@@ -24,8 +24,9 @@ def check_cross_entropy(answer, logits=(2.0, 0.5, -1.0), label: int = 1) -> bool
         hint = f"Right working, rounded too far: give three decimals ({expected:.3f})."
     elif is_close(answer, expected, 0.02):
         hint = "Close, but not close enough: keep every digit of p (don't round it) before taking -log(p)."
-    elif label != 0 and is_close(answer, torch.nn.functional.cross_entropy(scores.unsqueeze(0), torch.tensor([0])).item(), 1e-3):
-        hint = f"That is the loss if the true class were 0. Here the true class is {label}: use p of class {label}."
+    elif other := next((k for k in range(len(scores)) if k != label and is_close(
+            answer, torch.nn.functional.cross_entropy(scores.unsqueeze(0), torch.tensor([k])).item(), 1e-3)), None):
+        hint = f"That is the loss if the true class were {other}. Here the true class is {label}: use p of class {label}."
     return report(is_close(answer, expected, 5e-4 / abs(expected), floor=0.0),      # within half a unit of the 3rd decimal
                   f"The true class gets p = {probability:.4f}, so the loss is -log(p) = {expected:.4f}.", hint)
 
