@@ -59,6 +59,7 @@ def test_edge_kernel_checker_accepts_diagonal_edge_detectors(kernel, capsys):
     ([[1, -1, 0], [-1, 2, -1], [0, -1, 1]], "lines or texture"),        # a line detector
     ([[1, 1, 1], [-3, -3, 0], [-1, 3, 1]], "lines or texture"),         # answers a horizontal line more
     ([[0, 0, 0], [-1, 1, 1], [-1, -1, 1]], "half grey"),                # fits one drawn staircase, not the direction
+    ([[0, 0, 1], [0, 1, -1], [-1, -1, 1]], "where lines meet"),         # a fresh reader's: answers a V of two strokes more
     ([[float("nan")] * 3] * 3, "nan or infinity"),
     ([[0, 1, float("inf")], [-1, 0, 1], [-2, -1, 0]], "nan or infinity"),
 ])

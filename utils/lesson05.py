@@ -107,7 +107,8 @@ def pattern_responses(kernel: torch.Tensor, width: int = 1) -> dict[str, float]:
 def check_edge_kernel(answer) -> bool:
     """Exercise 05.3: a 3 x 3 kernel that gives 0 on flat areas and responds to a diagonal edge at least
     EDGE_RATIO times as strongly as to a vertical or a horizontal edge, and no more strongly (within 1%) than to
-    a thin line, a dot, a checkerboard, a bright corner, a short dash, a T-junction or a 2-pixel line. A tie with a line is allowed: a line is two edges
+    a thin line, a dot, a checkerboard, a bright corner, a short dash, a T-junction or a 2-pixel line, nor to the
+    patch of 0s and 1s that lights exactly its positive (or its negative) weights. A tie with a line is allowed: a line is two edges
     side by side, and a plain difference across the diagonal (no smoothing) answers a thin line as strongly as an edge."""
     try:
         kernel = torch.as_tensor(answer, dtype=torch.float32)
@@ -152,6 +153,13 @@ def check_edge_kernel(answer) -> bool:
                                  f"least {EDGE_RATIO} is needed): it matches the staircase of one drawn edge, not the "
                                  "diagonal direction. Let the weights change steadily from one corner to the opposite one, "
                                  "like a Sobel kernel turned by 45 degrees.")
+    scaled = kernel / kernel.abs().max()
+    best_patch = max(scaled.clamp(min=0).sum().item(), (-scaled).clamp(min=0).sum().item()) / scaled.abs().sum().item()
+    if diagonal < 0.99 * best_patch:             # the patch of 0s and 1s that lights its positive weights answers more
+        return report(False, "", "Some pattern of bright and dark pixels other than a diagonal edge (the one bright exactly "
+                                 "where your weights are positive) gets a stronger response, so it detects that pattern, "
+                                 "for example where lines meet, not edges. Make the kernel positive on one side of the "
+                                 "diagonal and negative on the other, changing steadily across it.")
     if straight < 1e-6:                          # 0, up to the rounding of the scaled kernel
         return report(True, "It stays 0 on flat areas and on vertical and horizontal edges, and lights up at "
                             "a diagonal edge.", "")
