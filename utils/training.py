@@ -135,7 +135,8 @@ def train_one_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer,
         lr = rates[step - 1]
         raise TrainingDiverged(
             f"Training diverged: the loss became {losses[step - 1].item():.3g} at epoch {epoch}, step {step} "
-            f"(learning rate {lr:.3g}). Try a smaller learning rate, e.g. {lr / 10:.3g}.")
+            f"(learning rate {lr:.3g}). Try a smaller learning rate, e.g. {lr / 10:.3g}, from a fresh model: "
+            "this one's weights may no longer be numbers.")
     return total_loss / seen, total_correct / seen
 
 
@@ -254,6 +255,7 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, epochs: int = 5, lr:
             else:
                 waited += 1
                 if waited >= patience:
+                    bar.total = epoch - 1   # the bar has counted epoch - 1: ending full, it closes cleanly, not red
                     break
     if best_state is not None:
         model.load_state_dict(best_state)
