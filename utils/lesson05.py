@@ -156,10 +156,10 @@ def check_edge_kernel(answer) -> bool:
     scaled = kernel / kernel.abs().max()
     best_patch = max(scaled.clamp(min=0).sum().item(), (-scaled).clamp(min=0).sum().item()) / scaled.abs().sum().item()
     if diagonal < 0.99 * best_patch:             # the patch of 0s and 1s that lights its positive weights answers more
-        return report(False, "", "Some pattern of bright and dark pixels other than a diagonal edge (the one bright exactly "
-                                 "where your weights are positive) gets a stronger response, so it detects that pattern, "
-                                 "for example where lines meet, not edges. Make the kernel positive on one side of the "
-                                 "diagonal and negative on the other, changing steadily across it.")
+        return report(False, "", "Some pattern of bright and dark pixels other than a 45-degree edge (the one bright exactly "
+                                 "where your weights are positive) gets a stronger response, so it detects that pattern: "
+                                 "where lines meet, or an edge at another angle. Make the kernel positive on one side of "
+                                 "the diagonal and negative on the other, symmetric about it, changing steadily across it.")
     if straight < 1e-6:                          # 0, up to the rounding of the scaled kernel
         return report(True, "It stays 0 on flat areas and on vertical and horizontal edges, and lights up at "
                             "a diagonal edge.", "")
