@@ -263,3 +263,15 @@ def test_criterion_reads_negative_log_likelihood_and_maximise_minimise():
     assert lesson._criterion("maximize validation loss") == "backwards"
     assert lesson._criterion("minimise validation accuracy") == "backwards"
     assert lesson._criterion("maximise validation accuracy") == "validation accuracy"
+
+
+@pytest.mark.parametrize("word, label", [("a good fit", "good fit"), ("overfit model", "overfitting"),
+                                         ("the underfitting model", "underfitting"), ("generalising", "good fit"),
+                                         ("An overfitted network", "overfitting")])
+def test_diagnosis_accepts_articles_and_model_words(word, label):
+    assert lesson.normalise_diagnosis(word) == label
+
+
+@pytest.mark.parametrize("word", ["a model", "the network", "fitting", "a bad fit"])
+def test_diagnosis_still_rejects_words_that_name_no_diagnosis(word):
+    assert lesson.normalise_diagnosis(word) is None

@@ -110,7 +110,8 @@ _DIAGNOSIS_WORDS = {
     "underfitting": ("underfitting", "underfit", "underfitted", "underfits", "under fitting", "under fit",
                      "under fitted", "high bias"),
     "good fit": ("good fit", "goodfit", "good", "good fitting", "well fit", "well fitted", "fits well", "fit well",
-                 "just right", "generalises well", "generalizes well"),
+                 "just right", "generalises well", "generalizes well", "generalising", "generalizing",
+                 "generalising well", "generalizing well"),
 }
 
 
@@ -121,11 +122,17 @@ def _words(text: str) -> str:
     return " ".join(text.split()).strip(" .,;:!?'\"")
 
 
+def _core(part: str) -> str:
+    """Return a diagnosis without a leading article or a trailing 'model' ('a good fit', 'overfit model')."""
+    part = re.sub(r"^(a|an|the) ", "", part.strip())
+    return re.sub(r" (model|network)$", "", part)
+
+
 def normalise_diagnosis(word) -> str | None:
     """Return 'overfitting', 'underfitting' or 'good fit' for a student's word for it, or None if not one."""
     if not isinstance(word, str):
         return None
-    labels = {next((label for label, words in _DIAGNOSIS_WORDS.items() if part.strip() in words), None)
+    labels = {next((label for label, words in _DIAGNOSIS_WORDS.items() if _core(part) in words), None)
               for part in _words(word).split("/")}                  # 'underfitting/high bias' names one diagnosis
     return labels.pop() if len(labels) == 1 else None
 
