@@ -123,7 +123,8 @@ def check_edge_kernel(answer) -> bool:
         return report(False, "", "An all-zero kernel responds to nothing. Give some weights positive "
                                  "and others negative values.")
     weight_sum = kernel.double().sum().item()
-    response = edge_responses(kernel / kernel.abs().max())      # scaled to a largest weight of 1: no overflow
+    scaled = kernel / kernel.abs().max()                         # a largest weight of 1: no overflow
+    response = edge_responses(scaled)
     if response["flat"] > FLAT_TOLERANCE:
         return report(False, "", f"It responds to a flat, uniform area: its weights add up to "
                                  f"{weight_sum:.3g}. Make them add up to exactly 0.")
@@ -142,7 +143,7 @@ def check_edge_kernel(answer) -> bool:
                                  "straight edges." if pair else "."))
     for width in (1, 2):          # thin patterns, then 2-pixel lines: an edge detector may tie with them (Sobel does)
         pattern, strongest = max((value, name) for name, value in
-                                 pattern_responses(kernel / kernel.abs().max(), width=width).items())
+                                 pattern_responses(scaled, width=width).items())
         if pattern > 1.01 * diagonal:                     # responding more strongly than to the edge: a line detector
             return report(False, "", f"It responds more strongly to {strongest} than to a diagonal edge, so it detects "
                                      "lines or texture, or where lines meet, not edges. Make the kernel positive on one side of the diagonal "
@@ -153,7 +154,6 @@ def check_edge_kernel(answer) -> bool:
                                  f"least {EDGE_RATIO} is needed): it matches the staircase of one drawn edge, not the "
                                  "diagonal direction. Let the weights change steadily from one corner to the opposite one, "
                                  "like a Sobel kernel turned by 45 degrees.")
-    scaled = kernel / kernel.abs().max()
     best_patch = max(scaled.clamp(min=0).sum().item(), (-scaled).clamp(min=0).sum().item()) / scaled.abs().sum().item()
     if diagonal < 0.99 * best_patch:             # the patch of 0s and 1s that lights its positive weights answers more
         return report(False, "", "Some pattern of bright and dark pixels other than a 45-degree edge (the one bright exactly "
