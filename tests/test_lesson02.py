@@ -106,3 +106,8 @@ def test_cross_entropy_checker_wants_the_third_decimal_right(capsys):
 def test_cross_entropy_checker_asks_for_three_decimals_when_rounded_to_two(capsys):
     assert not lesson.check_cross_entropy(1.46)
     assert "three decimals" in capsys.readouterr().out
+
+
+def test_cross_entropy_checker_names_class_zero_as_the_wrong_class(capsys):
+    lesson.check_cross_entropy(1.7413 - 1.5, logits=(2.0, 0.5, -1.0), label=1)   # class 0's loss, 0.2413
+    assert "true class were 0" in capsys.readouterr().out
