@@ -257,3 +257,12 @@ def test_own_photos_snippet_runs_offline_on_a_small_image_folder(tmp_path, monke
     assert namespace["model"]._fc.out_features == 2
     assert all(not p.requires_grad for p in namespace["backbone"].parameters())   # the backbone stayed frozen
     assert float(out.rsplit("test accuracy:", 1)[1].split()[0]) >= 0.75       # a cat from a cup, on crops of the same photos
+
+
+def test_remedy_and_split_checkers_accept_the_printed_wordings(capsys):
+    assert lesson.check_first_knob({"a": "raise the learning rate", "b": "regularise", "c": "lower the learning rate",
+                                    "d": "fix the loop"})
+    assert lesson.check_split_jobs({"a": "training data", "b": "validation data", "c": "validation",
+                                    "d": "validation data", "e": "test data"})
+    assert not lesson.check_first_knob({"a": "lower the learning rate", "b": "regularise", "c": "raise the learning rate",
+                                        "d": "fix the loop"})

@@ -204,7 +204,8 @@ def check_first_knob(answer) -> bool:
     """Exercise 08.2: a dict {symptom letter: remedy name} matching each symptom of SYMPTOMS to a key of REMEDIES."""
     hint = (f"Answer with a dict such as {{'a': '...', 'b': '...', 'c': '...', 'd': '...'}}, using the names "
             f"{', '.join(repr(name) for name in REMEDIES)}.")
-    answer = _normalised(answer, REMEDIES, {"regularize": "regularise", "fix loop": "fix the loop"})
+    answer = _normalised(answer, REMEDIES, {"regularize": "regularise", "fix loop": "fix the loop",
+                                            **{words: name for name, words in REMEDIES.items()}})   # the printed wording too
     if answer is not None and set(answer) == set(SYMPTOMS):
         wrong = [letter for letter in SYMPTOMS if answer[letter] != _RIGHT_REMEDY[letter]]
         hints = {"a": "(a): the loss does fall, steadily, just slowly: the steps are too small (lesson 03's 'too low').",
@@ -232,7 +233,8 @@ JOBS = {
 SPLITS = ("training", "validation", "test")
 _SPLIT_SYNONYMS = {"train": "training", "training set": "training", "train set": "training",
                    "val": "validation", "valid": "validation", "validation set": "validation", "val set": "validation",
-                   "dev": "validation", "test set": "test", "testing": "test"}
+                   "dev": "validation", "test set": "test", "testing": "test",
+                   "training data": "training", "validation data": "validation", "test data": "test"}
 _RIGHT_SPLIT = {"a": "training", "b": "validation", "c": "validation", "d": "validation", "e": "test"}
 
 
