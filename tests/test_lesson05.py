@@ -166,3 +166,22 @@ def test_edge_checker_turns_away_texture_and_junction_detectors(kernel, pattern,
     assert not lesson.check_edge_kernel(kernel)
     out = capsys.readouterr().out
     assert pattern in out and "lines or texture" in out
+
+
+@pytest.mark.parametrize("kernel", [
+    [[0, 1, 0], [0, 0, 0], [-1, -1, 1]],      # a fresh reader's: ties a corner, a checkerboard and a junction with the edge
+    [[1, 1, -1], [0, 0, 0], [-1, 0, 0]],
+    [[1, 0, -1], [1, 0, 0], [-1, 0, 0]],
+])
+def test_edge_checker_turns_away_lopsided_kernels_that_tie_with_other_patterns(kernel, capsys):
+    assert not lesson.check_edge_kernel(kernel)
+    out = capsys.readouterr().out
+    assert "lopsided" in out and "mirror image" in out
+
+
+def test_edge_checker_accepts_a_rounded_rotation_and_the_sum_of_two_sobels(capsys):
+    # A 45-degree rotation typed with rounded square roots is still its own negative when mirrored, within tolerance.
+    for kernel in ([[0, 1.41, 2], [-1.41, 0, 1.41], [-2, -1.41, 0]], [[0, 0.71, 1], [-0.7, 0, 0.7], [-1, -0.71, 0]],
+                   [[-2, -2, 0], [-2, 0, 2], [0, 2, 2]]):               # Sobel x + Sobel y
+        assert lesson.check_edge_kernel(kernel), kernel
+    assert lesson.lopsidedness(torch.tensor([[0.0, 1, 2], [-1, 0, 1], [-2, -1, 0]])) == 0
