@@ -111,3 +111,13 @@ def test_cross_entropy_checker_asks_for_three_decimals_when_rounded_to_two(capsy
 def test_cross_entropy_checker_names_class_zero_as_the_wrong_class(capsys):
     lesson.check_cross_entropy(1.7413 - 1.5, logits=(2.0, 0.5, -1.0), label=1)   # class 0's loss, 0.2413
     assert "true class were 0" in capsys.readouterr().out
+
+
+def test_cross_entropy_checker_explains_a_decimal_comma(capsys):
+    # `answer = 1,464` (a decimal comma, as written in much of Europe) is the tuple (1, 464) in Python.
+    assert not lesson.check_cross_entropy((1, 464))
+    out = capsys.readouterr().out
+    assert "decimals with a point: 1.464" in out and "number itself is right" in out
+    assert not lesson.check_cross_entropy((2, 5))
+    out = capsys.readouterr().out
+    assert "decimals with a point" in out and "number itself is right" not in out

@@ -17,6 +17,11 @@ def check_cross_entropy(answer, logits=(1.0, 2.0, 0.5), label: int = 0) -> bool:
     scores = torch.tensor(logits, dtype=torch.float64)
     expected = torch.nn.functional.cross_entropy(scores.unsqueeze(0), torch.tensor([label])).item()
     probability = torch.softmax(scores, dim=0)[label].item()
+    if isinstance(answer, tuple) and len(answer) == 2 and all(type(part) is int for part in answer):
+        typed = f"{answer[0]}.{answer[1]}"                 # `answer = 1,464` is the tuple (1, 464) in Python
+        right = " Your number itself is right." if is_close(float(typed), expected, 5e-4 / abs(expected), floor=0.0) else ""
+        return report(False, "", f"Python writes decimals with a point: {typed}, not {answer[0]},{answer[1]} "
+                                 f"(which is the tuple {answer}).{right}")
     hint = "Softmax the logits (exp, then divide by the sum), pick the true class's probability p, answer -log(p)."
     if is_close(answer, probability, 1e-3):
         hint = f"That is the probability of the true class, p = {probability:.4f}. The loss is -log(p)."
