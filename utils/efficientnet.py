@@ -72,7 +72,8 @@ class MBConv(nn.Module):
 
 
 class EfficientNetLite0(nn.Module):
-    """EfficientNet-Lite0: a stem, 16 MBConv blocks in 7 stages, a 1,280-channel head, a linear classifier."""
+    """EfficientNet-Lite0: a stem, 16 MBConv blocks in 7 stages, a 1 x 1 conv to 1,280 channels (TensorFlow's "head"; in
+    lesson 07's terms the end of the backbone), a linear classifier."""
 
     def __init__(self, classes: int = 1000):
         super().__init__()
@@ -83,6 +84,7 @@ class EfficientNetLite0(nn.Module):
                 blocks.append(MBConv(channels, channels_out, expansion, kernel, stride if index == 0 else 1))
                 channels = channels_out
         self._blocks = nn.ModuleList(blocks)
+        # "_conv_head" is the TensorFlow weights' name; in lesson 07's terms this 1 x 1 conv ends the backbone.
         self._conv_head, self._bn1 = conv_bn(channels, 1280)
         self._dropout = nn.Dropout(0.2)
         self._fc = nn.Linear(1280, classes)
