@@ -291,8 +291,8 @@ def check_finetune_decision(answer, frozen, finetuned, tie: float, val_size: int
               "scored these, the rule below still applies.")
     gain = sum(runs[1]) / len(runs[1]) - sum(runs[0]) / len(runs[0])
     right = "fine-tune" if gain > tie else "keep frozen"
-    facts = (f"Fine-tuning's mean is {100 * gain:+.1f} points from the frozen backbone's over {len(runs[0])} seeds, "
-             f"against a tie of {100 * tie:.1f} points")
+    facts = (f"With the numbers you gave (the checker cannot see your runs, only these scores), fine-tuning's mean is "
+             f"{100 * gain:+.1f} points from the frozen backbone's over {len(runs[0])} seeds, against a tie of {100 * tie:.1f} points")
     if _decision(answer) is None:
         return report(False, "", f"{facts}. Answer 'fine-tune' or 'keep frozen', by the rule of section 2: a change "
                                  "is adopted only if it wins by more than a tie.")
