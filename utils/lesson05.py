@@ -47,13 +47,13 @@ EDGE_RATIO = 1.2        # exercise 05.3: a diagonal edge must get at least this 
 FLAT_TOLERANCE = 1e-3   # ... and a flat area at most this share of the kernel's total absolute weight
 
 
-MIRROR_TOLERANCE = 0.05  # ... and be its own negative when mirrored across a diagonal, to within this share of its largest weight
+MIRROR_TOLERANCE = 0.05  # ... and answer a checkerboard less than the edge, unless it is its own negative mirrored across a diagonal
 
 
 def lopsidedness(kernel: torch.Tensor) -> float:
     """Return how far a 3 x 3 kernel is from being its own negative when mirrored across a diagonal (the smaller of the
     two diagonals' values): the largest |weight + mirrored weight|, divided by the largest |weight|. It is 0 for
-    every textbook diagonal-edge kernel (Sobel, Prewitt or Scharr turned by 45 degrees, Roberts' cross)."""
+    Sobel, Prewitt or Scharr turned by 45 degrees and for a plain difference across the diagonal; not for Kirsch's."""
     mirrors = (kernel.T, kernel.flip(0, 1).T)          # across the main diagonal, across the other one
     return min((kernel + mirrored).abs().max().item() for mirrored in mirrors) / kernel.abs().max().item()
 
@@ -171,12 +171,13 @@ def check_edge_kernel(answer) -> bool:
                                  "where your weights are positive) gets a stronger response, so it detects that pattern: "
                                  "where lines meet, or an edge at another angle. Make the kernel positive on one side of "
                                  "the diagonal and negative on the other, symmetric about it, changing steadily across it.")
-    if lopsidedness(scaled) > MIRROR_TOLERANCE:  # not the negative of its mirror image across either diagonal
-        return report(False, "", "It passes the edge tests, but it is lopsided: mirrored across the diagonal it detects, an "
-                                 "edge detector's weights turn into their own negatives (a bright side becomes the dark side), "
-                                 "so each weight should be the negative of its mirror image and the weights on that diagonal 0, "
-                                 "as in a Sobel kernel turned by 45 degrees. A lopsided kernel answers a corner, a junction "
-                                 "or a checkerboard as strongly as the edge.")
+    patterns = pattern_responses(scaled)
+    checkerboard = max(patterns["a fine checkerboard"], patterns["a 2-pixel checkerboard"])
+    if checkerboard >= 0.99 * diagonal and lopsidedness(scaled) > MIRROR_TOLERANCE:
+        return report(False, "", "It answers a checkerboard as strongly as a diagonal edge, so it is partly a texture "
+                                 "detector. An edge kernel answers a checkerboard less, unless it is a plain difference across "
+                                 "the diagonal: each weight the negative of its mirror image across it. Let the weights change "
+                                 "steadily from one corner to the opposite one, like a Sobel kernel turned by 45 degrees.")
     if straight < 1e-6:                          # 0, up to the rounding of the scaled kernel
         return report(True, "It stays 0 on flat areas and on vertical and horizontal edges, and lights up at "
                             "a diagonal edge.", "")
