@@ -115,3 +115,12 @@ def test_a_gpu_that_cannot_run_falls_back_to_the_cpu(monkeypatch, capsys):
     assert utils.get_device() == torch.device("cpu")
     printed = capsys.readouterr().out
     assert printed.startswith("A CUDA GPU was found but cannot run (") and "The lessons will run on the CPU." in printed
+
+
+def test_dlb_device_cpu_forces_the_cpu_and_other_values_are_explained(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)      # even where a GPU would be picked
+    monkeypatch.setenv("DLB_DEVICE", "CPU")
+    assert utils.get_device() == torch.device("cpu")
+    monkeypatch.setenv("DLB_DEVICE", "gpu")
+    with pytest.raises(ValueError, match="DLB_DEVICE can only be 'cpu'"):
+        utils.get_device()

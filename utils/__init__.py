@@ -34,7 +34,9 @@ def setup_notebook(seed: int = 0) -> torch.device:
           f"torchvision {torchvision.__version__} | matplotlib {matplotlib.__version__} | "
           f"{threads} CPU thread{'s' if threads > 1 else ''}")
     print(f"Device: {device}" + (f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else
-                                 " (no GPU found: everything runs on the CPU, as planned)"))
+                                 " (Apple's GPU, through Metal: the course's checks have not run on it)"
+                                 if device.type == "mps" else
+                                 " (no GPU in use: everything runs on the CPU, as planned)"))
     if "google.colab" in sys.modules and device.type == "cpu":
         print("In Colab a free GPU is one menu away: Runtime → Change runtime type → a GPU (e.g. T4), then run "
               "the notebook again from the top. Without one, every lesson still runs, on the CPU.")

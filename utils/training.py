@@ -3,6 +3,7 @@
 import copy
 import functools
 import math
+import os
 import time
 from numbers import Real
 
@@ -15,8 +16,17 @@ class TrainingDiverged(FloatingPointError):
     """The loss, or its sum over an epoch, became NaN or infinite during training."""
 
 
+DEVICE_VARIABLE = "DLB_DEVICE"   # e.g. DLB_DEVICE=cpu: run on the CPU even where a GPU works
+
+
 def get_device() -> torch.device:
-    """Return the GPU if there is one that works (CUDA or Apple MPS), else the CPU."""
+    """Return the GPU if there is one that works (CUDA or Apple MPS), else the CPU; DLB_DEVICE=cpu forces the CPU."""
+    chosen = os.environ.get(DEVICE_VARIABLE, "").strip().lower()
+    if chosen == "cpu":
+        return torch.device("cpu")
+    if chosen:
+        raise ValueError(f"{DEVICE_VARIABLE} can only be 'cpu' (to force the CPU) or unset (to use a GPU when there "
+                         f"is one); got {chosen!r}.")
     for kind, available in (("cuda", torch.cuda.is_available), ("mps", torch.backends.mps.is_available)):
         if available():
             try:
