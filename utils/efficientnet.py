@@ -84,7 +84,6 @@ class EfficientNetLite0(nn.Module):
                 blocks.append(MBConv(channels, channels_out, expansion, kernel, stride if index == 0 else 1))
                 channels = channels_out
         self._blocks = nn.ModuleList(blocks)
-        # "_conv_head" is the TensorFlow weights' name; in lesson 07's terms this 1 x 1 conv ends the backbone.
         self._conv_head, self._bn1 = conv_bn(channels, 1280)
         self._dropout = nn.Dropout(0.2)
         self._fc = nn.Linear(1280, classes)

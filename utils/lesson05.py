@@ -45,8 +45,6 @@ def check_conv_parameters(answer) -> bool:
 
 EDGE_RATIO = 1.2        # exercise 05.3: a diagonal edge must get at least this many times the straight-edge response
 FLAT_TOLERANCE = 1e-3   # ... and a flat area at most this share of the kernel's total absolute weight
-
-
 MIRROR_TOLERANCE = 0.05  # ... and answer a checkerboard less than the edge, unless it is its own negative mirrored across a diagonal
 
 
@@ -152,9 +150,9 @@ def check_edge_kernel(answer) -> bool:
                                  "needed). Let the weights change steadily from one corner to the opposite one, like a Sobel "
                                  "kernel turned by 45 degrees" + (": a single +1/-1 pair in two corners also straddles "
                                  "straight edges." if pair else "."))
+    patterns = {width: pattern_responses(scaled, width=width) for width in (1, 2)}
     for width in (1, 2):          # thin patterns, then 2-pixel lines: an edge detector may tie with them (Sobel does)
-        pattern, strongest = max((value, name) for name, value in
-                                 pattern_responses(scaled, width=width).items())
+        pattern, strongest = max((value, name) for name, value in patterns[width].items())
         if pattern > 1.01 * diagonal:                     # responding more strongly than to the edge: a line detector
             return report(False, "", f"It responds more strongly to {strongest} than to a diagonal edge, so it detects "
                                      "lines or texture, or where lines meet, not edges. Make the kernel positive on one side of the diagonal "
@@ -171,8 +169,7 @@ def check_edge_kernel(answer) -> bool:
                                  "where your weights are positive) gets a stronger response, so it detects that pattern: "
                                  "where lines meet, or an edge at another angle. Make the kernel positive on one side of "
                                  "the diagonal and negative on the other, symmetric about it, changing steadily across it.")
-    patterns = pattern_responses(scaled)
-    checkerboard = max(patterns["a fine checkerboard"], patterns["a 2-pixel checkerboard"])
+    checkerboard = max(patterns[1]["a fine checkerboard"], patterns[1]["a 2-pixel checkerboard"])
     if checkerboard >= 0.99 * diagonal and lopsidedness(scaled) > MIRROR_TOLERANCE:
         return report(False, "", "It answers a checkerboard as strongly as a diagonal edge, so it is partly a texture "
                                  "detector. An edge kernel answers a checkerboard less, unless it is a plain difference across "
