@@ -179,6 +179,18 @@ def test_edge_checker_turns_away_lopsided_kernels_that_tie_with_other_patterns(k
     assert "checkerboard" in out and "mirror image" in out
 
 
+@pytest.mark.parametrize("kernel", [
+    [[-1, -1, 1], [-1, 1, 0], [1, 0, 0]],     # a line along one diagonal, minus one side of it: ties with a thin line
+    [[1, 0, 0], [-1, 1, 0], [-1, -1, 1]],
+])
+def test_edge_checker_turns_away_lopsided_kernels_that_tie_with_a_thin_line(kernel, capsys):
+    assert not lesson.check_edge_kernel(kernel)
+    out = capsys.readouterr().out
+    assert "a thin line as strongly" in out and "mirror image" in out
+    # the central difference ties with a thin line too, and passes: it is a plain difference across the diagonal
+    assert lesson.check_edge_kernel([[0, 1, 0], [-1, 0, 1], [0, -1, 0]])
+
+
 def test_edge_checker_accepts_a_rounded_rotation_and_the_sum_of_two_sobels(capsys):
     # A 45-degree rotation typed with rounded square roots is still its own negative when mirrored, within tolerance.
     for kernel in ([[0, 1.41, 2], [-1.41, 0, 1.41], [-2, -1.41, 0]], [[0, 0.71, 1], [-0.7, 0, 0.7], [-1, -0.71, 0]],

@@ -45,7 +45,7 @@ def check_conv_parameters(answer) -> bool:
 
 EDGE_RATIO = 1.2        # exercise 05.3: a diagonal edge must get at least this many times the straight-edge response
 FLAT_TOLERANCE = 1e-3   # ... and a flat area at most this share of the kernel's total absolute weight
-MIRROR_TOLERANCE = 0.05  # ... and answer a checkerboard less than the edge, unless it is its own negative mirrored across a diagonal
+MIRROR_TOLERANCE = 0.05  # ... and answer a checkerboard or a thin line less than the edge, unless it is its own negative mirrored across a diagonal
 
 
 def lopsidedness(kernel: torch.Tensor) -> float:
@@ -169,12 +169,15 @@ def check_edge_kernel(answer) -> bool:
                                  "where your weights are positive) gets a stronger response, so it detects that pattern: "
                                  "where lines meet, or an edge at another angle. Make the kernel positive on one side of "
                                  "the diagonal and negative on the other, symmetric about it, changing steadily across it.")
-    checkerboard = max(patterns[1]["a fine checkerboard"], patterns[1]["a 2-pixel checkerboard"])
-    if checkerboard >= 0.99 * diagonal and lopsidedness(scaled) > MIRROR_TOLERANCE:
-        return report(False, "", "It answers a checkerboard as strongly as a diagonal edge, so it is partly a texture "
-                                 "detector. An edge kernel answers a checkerboard less, unless it is a plain difference across "
-                                 "the diagonal: each weight the negative of its mirror image across it. Let the weights change "
-                                 "steadily from one corner to the opposite one, like a Sobel kernel turned by 45 degrees.")
+    ties = {"a checkerboard": max(patterns[1]["a fine checkerboard"], patterns[1]["a 2-pixel checkerboard"]),
+            "a thin line": max(value for name, value in patterns[1].items() if "thin" in name)}
+    for name, value in ties.items():   # a tie is allowed only for a plain difference across the diagonal (see above)
+        if value >= 0.99 * diagonal and lopsidedness(scaled) > MIRROR_TOLERANCE:
+            return report(False, "", f"It answers {name} as strongly as a diagonal edge, so it is partly a "
+                                     f"{'texture' if 'checker' in name else 'line'} detector. An edge kernel answers {name} "
+                                     "less, unless it is a plain difference across the diagonal: each weight the negative of "
+                                     "its mirror image across it. Let the weights change steadily from one corner to the "
+                                     "opposite one, like a Sobel kernel turned by 45 degrees.")
     if straight < 1e-6:                          # 0, up to the rounding of the scaled kernel
         return report(True, "It stays 0 on flat areas and on vertical and horizontal edges, and lights up at "
                             "a diagonal edge.", "")
