@@ -7,6 +7,7 @@ import torch
 from .checks import comma_typed, is_close, report
 from .models import count_parameters, make_mlp
 from .plotting import COLORS
+from .seeds import make_generator
 
 
 def check_neuron_output(answer, inputs=(1.0, 2.0, -1.0), weights=(0.5, -0.25, 1.0), bias=0.75) -> bool:
@@ -84,7 +85,7 @@ def label_free_change(start: torch.Tensor, trained: torch.Tensor, images: torch.
     """Return a control for the trained first layer that uses no labels: `start` plus, for each neuron, a
     random mix of `images` (each image times a random number, summed), scaled so that every neuron's
     weights move by as much as training moved them (`trained - start`, row by row)."""
-    generator = torch.Generator().manual_seed(seed)
+    generator = make_generator(seed)   # the seed plus DLB_SEED_OFFSET, as every draw of the lessons
     flat = images.detach().flatten(1).float().cpu()
     mix = torch.randn(len(start), len(flat), generator=generator) @ flat
     change = (trained - start).detach().float().cpu()
