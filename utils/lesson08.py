@@ -216,7 +216,8 @@ def check_first_knob(answer) -> bool:
                       "them (even with every ReLU dead, the last layer's bias still gets a gradient, so no usable learning "
                       "rate explains it); the jitter around log 5 = 1.61, "
                       "a guess among 5 classes, comes from the different images in each batch. No learning rate "
-                      "fixes that; look for a missing optimizer.step() or a model whose parameters are all frozen."}
+                      "fixes that; look for a missing optimizer.step(), an optimiser built on another model's parameters, "
+                      "or zero_grad() called between backward() and step()."}
         hint = " ".join(hints[letter] for letter in wrong)
         return report(not wrong, "Slow but steady: raise the rate. Gap: regularise. Growing to nan: lower the rate. "
                                  "Not moving at all: fix the loop.", hint)
