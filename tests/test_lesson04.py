@@ -117,7 +117,10 @@ def test_choice_checker_accepts_either_validation_criterion(capsys):
                   ("early stopping", "accuracy on the validation set"), ("dropout", "validation-set loss"),
                   ("early stopping", "val. acc"), ("dropout", "cross-entropy"),
                   ("early stopping", "lowest validation error"), ("early stopping", "validation accuracy, not test"),
-                  ("Early Stopping", "validation accuracy"), ("dropout", "negative log likelihood"), ("dropout", "NLL")):
+                  ("Early Stopping", "validation accuracy"), ("dropout", "negative log likelihood"), ("dropout", "NLL"),
+                  # a fresh reader's: a criterion set against the other one
+                  ("early stopping", "validation accuracy, not loss"), ("early stopping", "highest validation accuracy, not loss"),
+                  ("dropout", "validation loss rather than accuracy"), ("dropout", "lowest validation loss instead of accuracy")):
         assert lesson.check_choice(right, RESULTS), right
     output = capsys.readouterr().out
     assert "✅" in output and "also a fair choice" in output
@@ -132,6 +135,7 @@ def test_choice_checker_rejects_wrong_choices(capsys):
                   ("dropout", "accuracy and loss"), ("baseline", "highest validation loss"),
                   ("baseline", "lowest validation accuracy"), ("baseline", "min val acc"),
                   ("early stopping", "testing accuracy"), ("early stopping", "accuracy on the testing set"),
+                  ("early stopping", "test accuracy, not validation"), ("dropout", "validation accuracy, not loss"),
                   ("dropout", "tests accuracy"), ("baseline", "worst validation loss"),
                   ("baseline", "least validation accuracy")):
         assert not lesson.check_choice(wrong, RESULTS), wrong

@@ -33,7 +33,9 @@ def setup_notebook(seed: int = 0) -> torch.device:
     print(f"Python {platform.python_version()} | torch {torch.__version__} | "
           f"torchvision {torchvision.__version__} | matplotlib {matplotlib.__version__} | "
           f"{threads} CPU thread{'s' if threads > 1 else ''}")
-    print(f"Device: {device}" + (f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else
+    print(f"Device: {device}" + (f" ({torch.cuda.get_device_name()}; the course's checks have so far run on CPUs only, "
+                                 "so one may miss its bar here by a little: DLB_DEVICE=cpu runs the lesson on the CPU)"
+                                 if device.type == "cuda" else
                                  " (Apple's GPU, through Metal: the course's checks have not run on it)"
                                  if device.type == "mps" else
                                  " (no GPU in use: everything runs on the CPU, as planned)"))

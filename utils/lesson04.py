@@ -183,6 +183,9 @@ def _criterion(word) -> str | None:
     if call:
         word = f"{'highest' if call[1] == 'max' else 'lowest'} {re.sub(r'[^a-z]+', ' ', call[2])}"
     text = _words(word).removeprefix("the ")
+    contrast = re.split(r"\s*,?\s*\b(?:but not|not|rather than|instead of)\b", text)[0].strip(" ,;")
+    if contrast and contrast != text:   # 'validation accuracy, not loss': the criterion is what comes first
+        text = contrast
     text = re.sub(r"^most accurate\b", "highest accuracy", text)
     high = ("highest ", "max ", "maximum ", "largest ", "greatest ", "top ", "biggest ", "higher ", "maximise ", "maximize ")
     low = ("lowest ", "min ", "minimum ", "smallest ", "lower ", "least ", "minimise ", "minimize ")
