@@ -323,3 +323,18 @@ def test_checker_explains_a_top_to_bottom_mirror(capsys):
     assert not lesson.check_safe_augmentations({"c", "d", "e", "f", "g"})
     out = capsys.readouterr().out
     assert "mirrored top to bottom" in out and "upside down" not in out
+
+
+def test_check_random_flip_rejects_a_coin_per_channel(capsys):
+    # A fresh reader's: a coin per image *and channel* would mirror a colour image's channels apart.
+    def coin_per_channel(batch, p):
+        mask = torch.rand(batch.shape[0], batch.shape[1], 1, 1) < p
+        return torch.where(mask, batch.flip(-1), batch)
+
+    def coin_per_image(batch, p):
+        mask = torch.rand(len(batch)) < p
+        return torch.where(mask.view(-1, 1, 1, 1), batch.flip(-1), batch)
+
+    assert not lesson.check_random_flip(coin_per_channel)
+    assert "channels together" in capsys.readouterr().out
+    assert lesson.check_random_flip(coin_per_image)

@@ -72,7 +72,7 @@ def check_random_flip(answer) -> bool:
         return report(False, "", "Pass your function itself, e.g. check_random_flip(random_flip), "
                                  "without calling it.")
     generator = torch.Generator().manual_seed(0)   # the checker's test images: fixed, whatever the seed offset
-    images = torch.rand(2000, 1, 6, 6, generator=generator)
+    images = torch.rand(2000, 3, 6, 6, generator=generator)   # three channels: a colour image is mirrored as a whole
     original = images.clone()
     mirrored = images.flip(-1)
     try:
@@ -101,7 +101,8 @@ def check_random_flip(answer) -> bool:
     for p, out in [(0.5, out) for out in halves] + [(0.2, fifth)]:
         flipped = matches(out, mirrored)
         if not bool((flipped | matches(out, images)).all()):
-            return report(False, "", f"With p = {p} each output must be its input either mirrored or untouched.")
+            return report(False, "", f"With p = {p} each output must be its input either mirrored or untouched, "
+                                     "all its channels together (one coin per image, not per channel).")
         share = flipped.float().mean().item()
         if share in (0.0, 1.0):
             return report(False, "", f"With p = {p} all images got the same decision: draw one random number per "
