@@ -148,8 +148,8 @@ def check_edge_kernel(answer) -> bool:
         return report(False, "", f"It responds to a diagonal edge less than {EDGE_RATIO} times as strongly as to a vertical or "
                                  f"horizontal one (ratio {diagonal / straight:.2f}; at least {EDGE_RATIO} is "
                                  "needed). Let the weights change steadily from one corner to the opposite one, like a Sobel "
-                                 "kernel turned by 45 degrees" + (": a single +1/-1 pair in two corners also straddles "
-                                 "straight edges." if pair else "."))
+                                 "kernel turned by 45 degrees" + (": a kernel of just two weights, one positive and one negative (such as "
+                                 "Roberts' cross), also straddles straight edges." if pair else "."))
     patterns = {width: pattern_responses(scaled, width=width) for width in (1, 2)}
     for width in (1, 2):          # thin patterns, then 2-pixel lines: an edge detector may tie with them (Sobel does)
         pattern, strongest = max((value, name) for name, value in patterns[width].items())
