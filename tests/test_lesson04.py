@@ -136,6 +136,7 @@ def test_choice_checker_rejects_wrong_choices(capsys):
                   ("baseline", "lowest validation accuracy"), ("baseline", "min val acc"),
                   ("early stopping", "testing accuracy"), ("early stopping", "accuracy on the testing set"),
                   ("early stopping", "test accuracy, not validation"), ("dropout", "validation accuracy, not loss"),
+                  ("early stopping", "validation and test accuracy"),       # a fresh reader's: the test set chooses too
                   ("dropout", "tests accuracy"), ("baseline", "worst validation loss"),
                   ("baseline", "least validation accuracy")):
         assert not lesson.check_choice(wrong, RESULTS), wrong

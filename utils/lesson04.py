@@ -197,8 +197,9 @@ def _criterion(word) -> str | None:
         if text.startswith(extreme):
             most, least = most or extreme in high, least or extreme in low
         text = text.removeprefix(extreme)
-    if re.search(r"\btest(s|ing)?\b", text) and not re.search(r"\bval(idation)?\b", text):   # 'test' alone, not
-        return "test"                               # inside 'greatest', nor in 'validation accuracy, not test'
+    if re.search(r"\btest(s|ing)?\b", text) and (not re.search(r"\bval(idation)?\b", text)   # 'test' alone, not
+            or re.search(r"\b(and|plus|&)\b", text)):  # inside 'greatest'; 'validation and test accuracy' uses the test set too
+        return "test"                               # ('validation accuracy, not test' lost its contrast clause above)
     if re.search(r"\blikelihood\b", text) and not re.search(r"\bacc(uracy)?\b", text):   # the likelihood is loss's opposite
         return ("backwards" if least else "validation loss") if not re.search(r"\btrain", text) else None
     if re.search(r"\berrors?\b|\bmisclassification|\bmistakes?\b", text) and not re.search(r"\bacc(uracy)?\b|\bloss\b|\btrain", text):
