@@ -1,5 +1,7 @@
 """Lesson 05 (convolutional networks): exercise checkers tell right from wrong; the kernel explorer works."""
 
+import itertools
+
 import pytest
 import torch
 from torch import nn
@@ -205,3 +207,12 @@ def test_edge_checker_accepts_kirsch_compass_kernels(capsys):
     for kernel in ([[-3, 5, 5], [-3, 0, 5], [-3, -3, -3]], [[5, 5, -3], [5, 0, -3], [-3, -3, -3]]):
         assert lesson.check_edge_kernel(kernel), kernel
     assert lesson.lopsidedness(torch.tensor([[-3.0, 5, 5], [-3, 0, 5], [-3, -3, -3]])) > lesson.MIRROR_TOLERANCE
+
+
+def test_edge_checker_accepts_48_of_the_kernels_with_weights_minus_one_zero_one(capsys):
+    # The teaching guide quotes this count: every 3 x 3 kernel of -1, 0 and 1 whose weights add up to 0, tried once.
+    kernels = [torch.tensor(weights, dtype=torch.float32).view(3, 3)
+               for weights in itertools.product((-1, 0, 1), repeat=9) if sum(weights) == 0 and any(weights)]
+    accepted = sum(lesson.check_edge_kernel(kernel) for kernel in kernels)
+    capsys.readouterr()
+    assert accepted == 48
