@@ -171,8 +171,9 @@ def check_edge_kernel(answer) -> bool:
                                  "the diagonal and negative on the other, symmetric about it, changing steadily across it.")
     ties = {"a checkerboard": max(patterns[1]["a fine checkerboard"], patterns[1]["a 2-pixel checkerboard"]),
             "a thin line": max(value for name, value in patterns[1].items() if "thin" in name)}
-    for name, value in ties.items():   # a tie is allowed only for a plain difference across the diagonal (see above)
-        if value >= 0.99 * diagonal and lopsidedness(scaled) > MIRROR_TOLERANCE:
+    lopsided = lopsidedness(scaled) > MIRROR_TOLERANCE   # a tie is allowed only for a plain difference across the diagonal
+    for name, value in ties.items():
+        if lopsided and value >= 0.99 * diagonal:
             return report(False, "", f"It answers {name} as strongly as a diagonal edge, so it is partly a "
                                      f"{'texture' if 'checker' in name else 'line'} detector. An edge kernel answers {name} "
                                      "less, unless it is a plain difference across the diagonal: each weight the negative of "
